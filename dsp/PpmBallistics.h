@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -12,6 +13,8 @@
 // same exponential release; the reading is their sum times a calibration gain chosen so that a
 // steady sine reads its peak level. Two integrators shape the burst-response curve of the standard
 // far better than one (a single pole cannot meet both the 10 ms and the 0.5 ms burst points).
+// The attack rates are fitted to the IEC burst tables and the release is the standard's return
+// time; PpmBallistics.cpp documents the fit and its residuals.
 namespace headroom::dsp
 {
 
@@ -32,7 +35,10 @@ struct PpmCoefficients
     float gain = 0.5f;             // reading = gain * (fast + slow); a steady sine reads its peak
 };
 
-// [setup] Coefficients for a type at a sample rate.
+// [setup] Coefficients for a type at a sample rate (clamped to [kMinSampleRateHz,
+// kMaxSampleRateHz]). The gain is calibrated by simulating one second of a steady 997 Hz sine in
+// double at that rate (deterministic; ~0.1 ms at 48 kHz, a few ms at 384 kHz), so the calibration
+// follows the discretisation at every rate.
 [[nodiscard]] PpmCoefficients ppmCoefficientsFor(PpmType type, double sampleRateHz) noexcept;
 
 // Scalar reference of the same detector. [rt]-safe; the tests and the offline tools use it where a
@@ -50,18 +56,29 @@ public:
     // [rt]
     void reset() noexcept { fast_ = slow_ = 0.0f; }
 
-    // [rt] Feed one sample; returns the reading (linear, sine-peak calibrated).
+    // [rt] Feed one sample; returns the reading (linear, sine-peak calibrated). NaN and Inf are
+    // metered as silence, as in the kernel.
     float process(float sample) noexcept
     {
-        const float rectified = sample < 0.0f ? -sample : sample;
+        const float rectified = std::isfinite(sample) ? std::fabs(sample) : 0.0f;
         fast_ *= coefficients_.releasePerSample;
         slow_ *= coefficients_.releasePerSample;
         if (rectified > fast_) fast_ += coefficients_.attackFast * (rectified - fast_);
         if (rectified > slow_) slow_ += coefficients_.attackSlow * (rectified - slow_);
-        return coefficients_.gain * (fast_ + slow_);
+        // Keep a long silence off the denormal path; the kernel flushes the same way (per chunk).
+        if (fast_ < kTiny) fast_ = 0.0f;
+        if (slow_ < kTiny) slow_ = 0.0f;
+        return reading();
     }
 
+    // [rt] The current reading without feeding a sample.
+    [[nodiscard]] float reading() const noexcept { return coefficients_.gain * (fast_ + slow_); }
+
+    [[nodiscard]] const PpmCoefficients& coefficients() const noexcept { return coefficients_; }
+
 private:
+    static constexpr float kTiny = 1e-25f; // below this an integrator is flushed to zero (-500 dB)
+
     PpmCoefficients coefficients_; // derived from type and rate in prepare()
     float fast_ = 0.0f;            // fast attack integrator state, linear
     float slow_ = 0.0f;            // slow attack integrator state, linear

@@ -20,7 +20,8 @@ public:
     // [worker]
     void reset() noexcept;
 
-    // [worker] Feed one sub-block (10 ms): the sum of |x| over its frames.
+    // [worker] Feed one sub-block (10 ms): the sum of |x| over its frames (a non-finite sum counts
+    // as silence). Sub-blocks of 220/221 frames at 22.05 kHz are all taken as 10 ms steps.
     void addSubBlock(double sumAbs, uint32_t numFrames) noexcept;
 
     // [worker] Needle position as a level in dBFS (sine-peak calibrated); -inf at rest.
