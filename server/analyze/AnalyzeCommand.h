@@ -1,0 +1,46 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dsp/ChannelLayout.h"
+#include "dsp/ChannelStatistics.h"
+
+// `headroom analyze [--json] [--layout ROLES] [--rms aes17|plain] FILE`: meters one audio file and
+// prints a table or one JSON object. This file is the command-line face only (arguments, errors,
+// exit codes, progress); reading is AudioFileReader's, metering FileAnalysis's, rendering
+// AnalysisReport's, so `analyze --session FILE` can reuse all three for every tap of a session.
+//
+// Exit codes: 0 done; 1 the file cannot be read or does not fit the layout (bad input); 2 usage
+// error (unknown option, missing or extra FILE, an invalid --layout or --rms value).
+namespace headroom::server
+{
+
+// A command line that cannot be run; what() is one line without the program name.
+class UsageError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct AnalyzeArguments
+{
+    bool help = false;                                   // --help / -h: print help, nothing else
+    bool json = false;                                   // --json
+    std::optional<std::vector<dsp::ChannelRole>> layout; // --layout; empty: default for the channel count
+    dsp::RmsConvention rmsConvention = dsp::RmsConvention::aes17; // --rms
+    std::string file;                                             // the one FILE
+    // `--session FILE` (a session-based audit) will come here, exclusive with FILE.
+};
+
+// [setup] Parse the arguments after `analyze`. Options may come before or after FILE; `--` ends
+// options; `--opt=value` and `--opt value` are both accepted. Throws UsageError.
+[[nodiscard]] AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args);
+
+// [setup] Run `headroom analyze`; returns the exit code. Errors are one line on stderr.
+int runAnalyzeCommand(std::span<const std::string> args);
+
+} // namespace headroom::server
