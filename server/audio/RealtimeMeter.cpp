@@ -7,12 +7,7 @@
 
 namespace headroom::server
 {
-namespace
-{
-// A mono member on a multichannel bus is assumed panned centre with the common -3 dB pan law: the
-// session does not say how it is panned, and centre is what a fresh DAW channel does.
-constexpr float kMonoToBusGain = 0.70710678f;
-} // namespace
+// kMonoToBusGain (MeterPlan.h): a mono member reaches a multichannel bus panned centre at -3 dB.
 
 void RealtimeMeter::prepare(const MeterPlan& plan, uint32_t sampleRateHz, const dsp::TapMeterConfig& tapConfig,
                             std::size_t queueRecords)

@@ -54,6 +54,8 @@ public:
 
     [[nodiscard]] uint32_t sampleRateHz() const noexcept { return bank_.sampleRateHz(); }
     [[nodiscard]] std::size_t numChannels() const noexcept { return bank_.numChannels(); }
+    // [any] Pointers process() reads from sourceChannels (the plan's non-virtual channels).
+    [[nodiscard]] std::size_t numSourceChannels() const noexcept { return sourceToMeter_.size(); }
 
 private:
     struct VirtualChannel
