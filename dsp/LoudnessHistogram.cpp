@@ -22,6 +22,7 @@ void LoudnessHistogram::clear() noexcept
     std::fill(counts_.begin(), counts_.end(), 0u);
     std::fill(meanSquares_.begin(), meanSquares_.end(), 0.0);
     total_ = 0;
+    totalMeanSquare_ = 0.0;
 }
 
 void LoudnessHistogram::add(double meanSquare) noexcept
@@ -33,6 +34,7 @@ void LoudnessHistogram::add(double meanSquare) noexcept
     ++counts_[bin];
     meanSquares_[bin] += meanSquare;
     ++total_;
+    totalMeanSquare_ += meanSquare;
 }
 
 double LoudnessHistogram::binLoudnessLufs(std::size_t bin) const noexcept
@@ -42,9 +44,7 @@ double LoudnessHistogram::binLoudnessLufs(std::size_t bin) const noexcept
 
 double LoudnessHistogram::relativeThresholdLufs(double relativeGateLu) const noexcept
 {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < kNumBins; ++b) sum += meanSquares_[b];
-    return meanSquareToLufs(sum / static_cast<double>(total_)) + relativeGateLu;
+    return meanSquareToLufs(totalMeanSquare_ / static_cast<double>(total_)) + relativeGateLu;
 }
 
 double LoudnessHistogram::gatedLoudnessLufs(double relativeGateLu) const noexcept

@@ -47,6 +47,7 @@ private:
     std::vector<uint32_t> counts_;    // values per bin
     std::vector<double> meanSquares_; // sum of the values' mean squares per bin
     uint64_t total_ = 0;              // values stored
+    double totalMeanSquare_ = 0.0;    // sum of all stored mean squares (the relative gate's mean)
 };
 
 } // namespace headroom::dsp

@@ -60,20 +60,34 @@ public:
     [[nodiscard]] std::size_t numChannels() const noexcept { return weights_.size(); }
 
 private:
-    // Loudness of the last `subBlocks` sub-blocks; a window not yet full counts silence before.
-    [[nodiscard]] double windowMeanSquare(std::size_t subBlocks, bool assumeSilenceBefore) const noexcept;
-
     struct Slot
     {
         double weightedSumSquares; // sum_i G_i * sum_n y_i^2 over the sub-block
         uint32_t numFrames;        // frames in the sub-block
     };
 
+    // A sliding window kept as running sums over the ring.
+    struct Window
+    {
+        double energy;       // sum of the slots' weighted energies
+        uint64_t frames;     // sum of their frames
+        std::size_t length;  // sub-blocks in a full window
+    };
+
+    static constexpr uint64_t kExactResumSubBlocks = 1000; // re-sum windows exactly every 10 s
+
+    void slide(Window& window, const Slot& entering, const Slot* leaving) noexcept;
+    [[nodiscard]] double exactWindowEnergy(std::size_t subBlocks) const noexcept;
+    // Mean square of a window; one not yet full counts silence before the start when asked.
+    [[nodiscard]] double windowMeanSquare(const Window& window, bool assumeSilenceBefore) const noexcept;
+
     std::vector<double> weights_;          // G_i per channel
     uint32_t sampleRateHz_ = 48000;        // for the nominal window lengths
     std::vector<Slot> ring_;               // the last kShortTermSubBlocks sub-blocks
     std::size_t newest_ = 0;               // ring index of the newest sub-block
-    uint64_t subBlocksSeen_ = 0;           // since reset(), saturating use only
+    uint64_t subBlocksSeen_ = 0;           // since reset()
+    Window momentaryWindow_{0.0, 0, kMomentarySubBlocks};  // last 400 ms
+    Window shortTermWindow_{0.0, 0, kShortTermSubBlocks};  // last 3 s
     uint64_t subBlocksIntegrated_ = 0;     // since resetIntegration()
     uint64_t framesIntegrated_ = 0;        // since resetIntegration()
     double momentaryLufs_ = 0.0;           // latest momentary reading
