@@ -8,6 +8,15 @@ deploy/install-dependencies.sh --test
 
 build_dir=${HEADROOM_BUILD_DIR:-build/ci}
 jobs=$(nproc)
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEADROOM_WERROR=ON
+# HEADROOM_RTSAN: also headroom_rtsan, the JACK path under RealtimeSanitizer (tests/integration).
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEADROOM_WERROR=ON -DHEADROOM_RTSAN=ON
 cmake --build "$build_dir" --parallel "$jobs"
 ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" --timeout 600
+
+# ThreadSanitizer: a second, small build of only the threaded engine (cmake/HeadroomTsan.cmake):
+# its unit tests, and the live JACK scenarios run against headroom_tsan.
+tsan_dir=${HEADROOM_TSAN_BUILD_DIR:-$build_dir-tsan}
+cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEADROOM_WERROR=ON -DHEADROOM_TSAN=ON \
+  -DHEADROOM_BUILD_BENCH=OFF
+cmake --build "$tsan_dir" --parallel "$jobs" --target engine_tsan_tests headroom_tsan
+ctest --test-dir "$tsan_dir" -L tsan --output-on-failure --timeout 600

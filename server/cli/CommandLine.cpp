@@ -1,5 +1,10 @@
 #include "server/cli/CommandLine.h"
 
+#include "server/analyze/AnalyzeCommand.h"
+#include "server/cli/CheckCommand.h"
+#include "server/cli/GenerateCommand.h"
+#include "server/cli/ServeCommand.h"
+
 #include <cstdio>
 #include <span>
 #include <string>
@@ -19,6 +24,10 @@ struct Command
 
 // The subcommands, in the order --help lists them. Adding one is one line here.
 constexpr Command kCommands[] = {
+    {"analyze", "measure an audio file: loudness, true peak, RMS, clips", &runAnalyzeCommand},
+    {"check", "validate session files (the signal flow to meter)", &runCheckCommand},
+    {"serve", "meter a studio live from JACK, as a session file describes it", &runServeCommand},
+    {"generate", "play test signals into JACK ports (sine, noise, silence)", &runGenerateCommand},
     {"help", "show this help", nullptr},
 };
 

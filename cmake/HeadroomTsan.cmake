@@ -1,0 +1,53 @@
+# HEADROOM_TSAN=ON: a ThreadSanitizer build directory for the live engine's thread handoffs
+# (RT thread -> SummaryQueue -> worker, the JACK supervisor, JACK's notification thread).
+# deploy/test.sh configures one next to the normal build. Everything in such a directory is
+# compiled with -fsanitize=thread (top-level CMakeLists.txt), and only these targets are defined
+# beyond the libraries, so it compiles only what it exercises:
+#   engine_tsan_tests  the unit tests of the threaded engine code (ctest label "tsan")
+#   headroom_tsan      serve/generate (server/live_main.cpp), run through the live_levels and
+#                      live_robustness integration scenarios (private jackd, traffic, period
+#                      changes, late sources, a stall, a server restart at another rate, SIGTERM)
+# TSAN_OPTIONS=halt_on_error=1: the first report ends the process (exit 66), so a race fails the test.
+if(HEADROOM_TSAN)
+  find_package(GTest REQUIRED)
+  find_package(PkgConfig REQUIRED)
+  find_package(nlohmann_json 3.10 REQUIRED)
+  pkg_check_modules(HEADROOM_TSAN_JACK REQUIRED IMPORTED_TARGET jack) # server/'s PkgConfig::JACK is not visible here
+  enable_testing()
+
+  file(GLOB HEADROOM_TSAN_ENGINE_SOURCES CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/engine/*.cpp)
+  add_library(headroom_engine_tsan STATIC ${HEADROOM_TSAN_ENGINE_SOURCES})
+  target_include_directories(headroom_engine_tsan PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(headroom_engine_tsan PUBLIC headroom_dsp PkgConfig::HEADROOM_TSAN_JACK nlohmann_json::nlohmann_json
+                                             PRIVATE headroom_warnings)
+
+  # The tests of code that runs on more than one thread (globbed: the engine grows).
+  file(GLOB HEADROOM_TSAN_TEST_SOURCES CONFIGURE_DEPENDS
+    ${PROJECT_SOURCE_DIR}/tests/server/RealtimeMeterTest.cpp
+    ${PROJECT_SOURCE_DIR}/tests/server/SummaryQueue*Test.cpp
+    ${PROJECT_SOURCE_DIR}/tests/server/Engine*Test.cpp
+    ${PROJECT_SOURCE_DIR}/tests/server/Jack*Test.cpp
+    ${PROJECT_SOURCE_DIR}/tests/server/LiveEngine*Test.cpp)
+  add_executable(engine_tsan_tests ${HEADROOM_TSAN_TEST_SOURCES})
+  target_link_libraries(engine_tsan_tests PRIVATE headroom_engine_tsan headroom_warnings GTest::gtest_main)
+  add_test(NAME tsan.engine_tests COMMAND engine_tsan_tests)
+
+  add_executable(headroom_tsan
+    ${PROJECT_SOURCE_DIR}/server/live_main.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/CommandSupport.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/GenerateCommand.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/ServeCommand.cpp)
+  target_link_libraries(headroom_tsan PRIVATE headroom_engine_tsan headroom_warnings)
+  find_program(HEADROOM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+  foreach(scenario live_levels live_robustness)
+    add_test(NAME tsan.${scenario}
+             COMMAND ${HEADROOM_PYTHON3} ${PROJECT_SOURCE_DIR}/tests/integration/${scenario}_test.py
+                     --headroom $<TARGET_FILE:headroom_tsan> --workdir ${CMAKE_CURRENT_BINARY_DIR}/tsan_${scenario})
+  endforeach()
+
+  set_tests_properties(tsan.engine_tests tsan.live_levels tsan.live_robustness PROPERTIES
+    LABELS tsan TIMEOUT 600 SKIP_RETURN_CODE 77 RESOURCE_LOCK headroom_jackd
+    ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1")
+endif()

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <csignal>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+// What the long-running subcommands (`serve`, `generate`) share: option reading, waiting for
+// SIGINT/SIGTERM without a signal handler, and timestamped log lines on stderr. [setup] code of the
+// main thread.
+namespace headroom::server::cli
+{
+
+// A command line that cannot be run; what() is one line without the program name.
+class CommandUsageError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Walks the arguments after the subcommand name; accepts "--name value" and "--name=value".
+class ArgumentReader
+{
+public:
+    explicit ArgumentReader(std::span<const std::string> args) : args_(args) {}
+
+    [[nodiscard]] bool done() const noexcept { return index_ >= args_.size(); }
+    // The argument under the cursor.
+    [[nodiscard]] const std::string& current() const { return args_[index_]; }
+    // Whether the current argument is option `name` (bare or with "=value").
+    [[nodiscard]] bool is(std::string_view name) const;
+    // The value of the current option (from "=value" or the next argument). Throws CommandUsageError.
+    [[nodiscard]] std::string value(std::string_view name);
+    void next() noexcept { ++index_; }
+
+private:
+    std::span<const std::string> args_;
+    std::size_t index_ = 0;
+};
+
+// [setup] Parse a number of seconds >= 0. Throws CommandUsageError naming the option.
+[[nodiscard]] double parseSeconds(std::string_view text, std::string_view option);
+
+// SIGINT and SIGTERM, taken synchronously. The constructor blocks both in the calling thread, and
+// every thread created afterwards (libjack's, the worker's) inherits the mask, so the signals are
+// only ever consumed by wait(): no asynchronous handler, nothing to make async-signal-safe.
+// Construct it first thing in the main thread, before any other thread exists.
+class TerminationSignals
+{
+public:
+    TerminationSignals();
+    ~TerminationSignals(); // restores the previous mask
+    TerminationSignals(const TerminationSignals&) = delete;
+    TerminationSignals& operator=(const TerminationSignals&) = delete;
+
+    // [setup] Wait up to timeout; returns the signal taken (SIGINT/SIGTERM) or 0.
+    int wait(std::chrono::milliseconds timeout);
+
+private:
+    sigset_t set_{};
+    sigset_t previous_{};
+};
+
+// [any] "2025-01-31T12:34:56.789Z headroom <command>: <line>" on stderr, one write per line.
+void logLine(std::string_view command, std::string_view line);
+
+} // namespace headroom::server::cli

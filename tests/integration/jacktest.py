@@ -1,0 +1,264 @@
+"""Shared orchestration for the JACK integration tests (standard library only, /usr/bin/python3).
+
+Every test runs its own JACK server with a unique name (headroom-test-<pid>-<tag>) on the dummy
+backend, so tests never touch a studio's server or each other. Every process a test starts dies
+with it: children get PR_SET_PDEATHSIG=SIGKILL (so even a test killed by a CTest timeout leaves
+nothing behind), and the Harness context manager stops them in order (SIGTERM, then SIGKILL) and
+removes the server's /dev/shm files on the way out, whether the test passed or failed.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77  # CTest SKIP_RETURN_CODE
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class TestFailure(Exception):
+    pass
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def check(condition, message):
+    if not condition:
+        raise TestFailure(message)
+
+
+def common_arguments(description):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--headroom", required=True, help="the headroom executable")
+    parser.add_argument("--workdir", required=True, help="a scratch directory (emptied first)")
+    return parser
+
+
+class Process:
+    """A child process with its output in a file of the work directory."""
+
+    def __init__(self, name, argv, env, workdir):
+        self.name = name
+        self.argv = argv
+        self.output_path = os.path.join(workdir, f"{name}.log")
+        self._output = open(self.output_path, "ab")
+        self.popen = subprocess.Popen(argv, stdout=self._output, stderr=subprocess.STDOUT, env=env,
+                                      preexec_fn=_die_with_parent, cwd=workdir)
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def output(self):
+        with open(self.output_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def signal(self, number):
+        if self.alive():
+            self.popen.send_signal(number)
+
+    def wait(self, timeout):
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout=5.0):
+        """SIGTERM, then SIGKILL after timeout; returns the exit code (negative: killed by a signal)."""
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
+            if self.wait(timeout) is None:
+                self.popen.kill()
+                self.popen.wait()
+        self._output.close()
+        return self.popen.returncode
+
+
+class Harness:
+    """One test's private JACK world: a named dummy server and the clients around it."""
+
+    def __init__(self, tag, workdir):
+        self.server = f"headroom-test-{os.getpid()}-{tag}"
+        self.workdir = workdir
+        shutil.rmtree(workdir, ignore_errors=True)
+        os.makedirs(workdir)
+        self.env = dict(os.environ)
+        self.env.update({
+            "JACK_DEFAULT_SERVER": self.server,  # tools without a server option (jack_lsp, jack_bufsize)
+            "JACK_NO_START_SERVER": "1",         # nothing may spawn a server behind our back
+            "JACK_NO_AUDIO_RESERVATION": "1",    # no D-Bus device reservation for the dummy backend
+        })
+        self.processes = []
+        self.jackd = None
+
+    def __enter__(self):
+        if shutil.which("jackd") is None or shutil.which("jack_lsp") is None:
+            log("jackd/jack_lsp not installed (apt-get install jackd2): skipping")
+            sys.exit(SKIP)
+        return self
+
+    def __exit__(self, *exc):
+        for p in reversed(self.processes):
+            p.stop(timeout=3.0)
+        self._remove_shm()
+        return False
+
+    def start(self, name, argv):
+        p = Process(name, argv, self.env, self.workdir)
+        self.processes.append(p)
+        log(f"started {name} (pid {p.pid}): {' '.join(argv)}")
+        return p
+
+    # ---- the server ----------------------------------------------------------------------------
+
+    def start_jackd(self, rate, period, name="jackd"):
+        check(self.jackd is None or not self.jackd.alive(), "a jackd of this test is still running")
+        # --no-realtime: CI runs as root in a container where SCHED_FIFO may be refused or, worse,
+        # granted to a busy machine's audio threads; the dummy backend is wall-clock paced anyway.
+        self.jackd = self.start(name, ["jackd", "--no-realtime", "-n", self.server, "-d", "dummy",
+                                       "-r", str(rate), "-p", str(period)])
+        wait_for(lambda: self.jack_lsp() is not None, 20, f"jackd {self.server} to accept clients")
+        return self.jackd
+
+    def kill_jackd(self):
+        check(self.jackd is not None and self.jackd.alive(), "no jackd to kill")
+        log(f"killing jackd (pid {self.jackd.pid}) with SIGKILL")
+        self.jackd.popen.kill()
+        self.jackd.wait(10)
+        self._remove_shm()
+
+    def _remove_shm(self):
+        # kill -9 leaves the server's semaphores and segments behind; they carry its name.
+        for entry in os.listdir("/dev/shm"):
+            if self.server in entry:
+                try:
+                    os.unlink(os.path.join("/dev/shm", entry))
+                except OSError:
+                    pass
+
+    # ---- JACK tools ------------------------------------------------------------------------------
+
+    def run_tool(self, argv, timeout=10):
+        return subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=_die_with_parent)
+
+    def jack_lsp(self):
+        """{port: set(connected ports)}, or None when the server is not there."""
+        try:
+            r = self.run_tool(["jack_lsp", "-c"])
+        except subprocess.TimeoutExpired:
+            return None
+        if r.returncode != 0:
+            return None
+        ports = {}
+        current = None
+        for line in r.stdout.splitlines():
+            if not line.strip():
+                continue
+            if line.startswith((" ", "\t")):
+                if current is not None:
+                    ports[current].add(line.strip())
+            else:
+                current = line.strip()
+                ports[current] = set()
+        return ports
+
+    def set_buffer_size(self, frames):
+        r = self.run_tool(["jack_bufsize", str(frames)])
+        check(r.returncode == 0, f"jack_bufsize {frames} failed: {r.stdout} {r.stderr}")
+        log(f"period size now {frames}")
+
+    def wait_connected(self, wanted, timeout):
+        """Wait until every (source, ours) pair in wanted is connected; returns the port map."""
+        state = {}
+
+        def done():
+            ports = self.jack_lsp() or {}
+            state["ports"] = ports
+            return all(ours in ports.get(source, set()) for source, ours in wanted)
+
+        wait_for(done, timeout, f"connections {sorted(wanted)}",
+                 lambda: f"jack_lsp -c: {json.dumps({k: sorted(v) for k, v in state.get('ports', {}).items()})}")
+        return state["ports"]
+
+
+def wait_for(predicate, timeout, what, details=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise TestFailure(f"timed out after {timeout} s waiting for {what}" + (f"\n{details()}" if details else ""))
+
+
+class StatisticsLog:
+    """Follows `headroom serve --log FILE`: one JSON object per node per second."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def skip_to_end(self):
+        self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
+        self.partial = b""
+
+    def new_lines(self):
+        if not os.path.exists(self.path):
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        self.offset += len(data)
+        data = self.partial + data
+        *complete, self.partial = data.split(b"\n")
+        return [json.loads(line) for line in complete if line.strip()]
+
+    def wait_levels(self, expected, timeout, tolerance_db=0.1, consecutive=3, key="level_dbfs"):
+        """Wait until every (node, stage) in expected reads its value (dB) within tolerance on
+        `consecutive` successive log lines. Transients (a connection being made, a restart) reset
+        the count instead of failing the test; only never settling fails it. Returns the last values."""
+        streak = {k: 0 for k in expected}
+        last = {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.new_lines():
+                for tap in line.get("taps", []):
+                    k = (line.get("node"), tap.get("stage"))
+                    if k not in expected:
+                        continue
+                    value = tap.get(key)
+                    last[k] = value
+                    ok = value is not None and abs(value - expected[k]) <= tolerance_db
+                    streak[k] = streak[k] + 1 if ok else 0
+            if all(n >= consecutive for n in streak.values()):
+                return last
+            time.sleep(0.2)
+        raise TestFailure(f"levels did not settle within {timeout} s: wanted {key} {expected} "
+                          f"±{tolerance_db} dB on {consecutive} lines; last read {last}; streaks {streak}")
+
+
+def run(main):
+    """Run a test's main(), turning TestFailure into exit code 1 with one clear message."""
+    try:
+        main()
+    except TestFailure as e:
+        log(f"FAIL: {e}")
+        sys.exit(1)
+    log("PASS")
