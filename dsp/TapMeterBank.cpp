@@ -1,7 +1,10 @@
 #include "dsp/TapMeterBank.h"
 
 #include <algorithm>
-#include <cstring>
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -33,7 +36,12 @@ bool isSupported(SimdPath path) noexcept
     case SimdPath::generic: return true;
 #if defined(__x86_64__)
     case SimdPath::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case SimdPath::avx512: return __builtin_cpu_supports("avx512f");
+    // Every extension the AVX-512 kernel is compiled with (dsp/CMakeLists.txt), not just AVX-512F:
+    // GCC may use VL and DQ instructions there (e.g. vandps on zmm), which some AVX-512F CPUs
+    // (Knights Landing) lack.
+    case SimdPath::avx512:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
     case SimdPath::avx2:
     case SimdPath::avx512: return false;
@@ -61,8 +69,9 @@ detail::MeterChunkFunction kernelFor(SimdPath path) noexcept
     return detail::meterChunkGeneric;
 }
 
-float& lane(Vec& v, std::size_t index) noexcept { return reinterpret_cast<float*>(&v)[index]; }
-float lane(const Vec& v, std::size_t index) noexcept { return reinterpret_cast<const float*>(&v)[index]; }
+// What a missing channel (nullptr) or an unused lane of the last group reads: one chunk of silence,
+// so the kernel never tests for absent inputs.
+alignas(64) constexpr float kSilence[kChunkFrames] = {};
 } // namespace
 
 TapMeterBank::TapMeterBank() = default;
@@ -96,7 +105,8 @@ void TapMeterBank::prepare(const TapMeterConfig& config, SimdPath path)
     constants_.highPassA1 = static_cast<float>(k.highPass.a1);
     constants_.highPassA2 = static_cast<float>(k.highPass.a2);
     constants_.clipThreshold = config.clipThresholdLinear;
-    constants_.minClipRun = static_cast<float>(config.minClipRunSamples);
+    // Clip runs are counted in 32-bit lanes; a minimum run beyond that could never be reached anyway.
+    constants_.minClipRun = static_cast<int32_t>(std::min<uint32_t>(config.minClipRunSamples, INT32_MAX));
 
     groups_ = std::make_unique<LaneGroupState[]>(numGroups_);
     scratch_ = std::make_unique<Vec[]>(kHistoryFrames + kChunkFrames);
@@ -111,10 +121,10 @@ void TapMeterBank::setPpmType(std::size_t channel, PpmType type)
     ppmPerChannel_[channel] = ppmCoefficientsFor(type, clock_.sampleRateHz());
     LaneGroupState& g = groups_[channel / kLanes];
     const std::size_t l = channel % kLanes;
-    lane(g.ppmAttackFast, l) = ppmPerChannel_[channel].attackFast;
-    lane(g.ppmAttackSlow, l) = ppmPerChannel_[channel].attackSlow;
-    lane(g.ppmRelease, l) = ppmPerChannel_[channel].releasePerSample;
-    lane(g.ppmGain, l) = ppmPerChannel_[channel].gain;
+    g.ppmAttackFast[l] = ppmPerChannel_[channel].attackFast;
+    g.ppmAttackSlow[l] = ppmPerChannel_[channel].attackSlow;
+    g.ppmRelease[l] = ppmPerChannel_[channel].releasePerSample;
+    g.ppmGain[l] = ppmPerChannel_[channel].gain;
 }
 
 void TapMeterBank::reset() noexcept
@@ -126,10 +136,10 @@ void TapMeterBank::reset() noexcept
         for (std::size_t l = 0; l < kLanes; ++l)
         {
             const PpmCoefficients& c = ppmPerChannel_[gi * kLanes + l];
-            lane(g.ppmAttackFast, l) = c.attackFast;
-            lane(g.ppmAttackSlow, l) = c.attackSlow;
-            lane(g.ppmRelease, l) = c.releasePerSample;
-            lane(g.ppmGain, l) = c.gain;
+            g.ppmAttackFast[l] = c.attackFast;
+            g.ppmAttackSlow[l] = c.attackSlow;
+            g.ppmRelease[l] = c.releasePerSample;
+            g.ppmGain[l] = c.gain;
         }
     }
     clock_.reset();
@@ -146,39 +156,25 @@ std::size_t TapMeterBank::process(const float* const* channels, std::size_t star
     {
         const std::size_t chunk = std::min(kChunkFrames, frames - done);
         meterChunk(channels, startFrame + done, chunk);
+        framesInSubBlock_ += static_cast<uint32_t>(chunk);
         done += chunk;
     }
-    framesInSubBlock_ += static_cast<uint32_t>(frames);
     if (framesInSubBlock_ == clock_.currentFrames()) completeSubBlock();
     return frames;
 }
 
 void TapMeterBank::meterChunk(const float* const* channels, std::size_t startFrame, std::size_t numFrames) noexcept
 {
-    Vec* scratch = scratch_.get();
+    std::array<const float*, kLanes> sources{};
     for (std::size_t gi = 0; gi < numGroups_; ++gi)
     {
-        LaneGroupState& g = groups_[gi];
-        std::memcpy(scratch, g.history, sizeof g.history);
-
-        // Interleave: vector i holds frame i of the group's 16 channels (padding lanes stay silent).
-        float* interleaved = reinterpret_cast<float*>(scratch + kHistoryFrames);
-        const std::size_t firstChannel = gi * kLanes;
-        const std::size_t lanesUsed = std::min(kLanes, numChannels_ - firstChannel);
         for (std::size_t l = 0; l < kLanes; ++l)
         {
-            const float* source = l < lanesUsed ? channels[firstChannel + l] : nullptr;
-            if (source == nullptr)
-            {
-                for (std::size_t i = 0; i < numFrames; ++i) interleaved[i * kLanes + l] = 0.0f;
-                continue;
-            }
-            source += startFrame;
-            for (std::size_t i = 0; i < numFrames; ++i) interleaved[i * kLanes + l] = source[i];
+            const std::size_t c = gi * kLanes + l;
+            const float* source = c < numChannels_ ? channels[c] : nullptr;
+            sources[l] = source != nullptr ? source + startFrame : kSilence;
         }
-
-        kernel_(g, constants_, scratch, numFrames);
-        std::memcpy(g.history, scratch + numFrames, sizeof g.history);
+        kernel_(groups_[gi], constants_, sources.data(), numFrames, framesInSubBlock_, scratch_.get());
     }
 }
 
@@ -190,19 +186,19 @@ void TapMeterBank::completeSubBlock() noexcept
         for (std::size_t l = 0; l < kLanes; ++l)
         {
             ChannelSummary& out = summaries_[gi * kLanes + l];
-            out.samplePeak = lane(g.samplePeak, l);
+            out.samplePeak = g.samplePeak[l];
             // The interpolator's phases never reproduce the input samples exactly (fractional
             // delays of 1/8 and 3/8 sample), so the sample peak is folded in: true peak >= sample peak.
-            out.truePeak = std::max(lane(g.truePeak, l), out.samplePeak);
-            out.sumSquares = lane(g.sumSquares, l);
-            out.kWeightedSumSquares = lane(g.kSumSquares, l);
-            out.sumAbs = lane(g.sumAbs, l);
-            out.sum = lane(g.sum, l);
-            out.ppmPeak = lane(g.ppmGain, l) * lane(g.ppmPeak, l);
-            out.clippedSamples = static_cast<uint32_t>(lane(g.clippedSamples, l));
-            out.clipEvents = static_cast<uint32_t>(lane(g.clipEvents, l));
-            out.longestClipRun = static_cast<uint32_t>(lane(g.longestClipRun, l));
-            out.nonFiniteSamples = static_cast<uint32_t>(lane(g.nonFinite, l));
+            out.truePeak = std::max(g.truePeak[l], out.samplePeak);
+            out.sumSquares = g.sumSquares[l];
+            out.kWeightedSumSquares = g.kSumSquares[l];
+            out.sumAbs = g.sumAbs[l];
+            out.sum = g.sum[l];
+            out.ppmPeak = g.ppmGain[l] * g.ppmPeak[l];
+            out.clippedSamples = static_cast<uint32_t>(g.clippedSamples[l]);
+            out.clipEvents = static_cast<uint32_t>(g.clipEvents[l]);
+            out.longestClipRun = static_cast<uint32_t>(g.longestClipRun[l]);
+            out.nonFiniteSamples = static_cast<uint32_t>(g.nonFinite[l]);
         }
     }
     completedFrames_ = framesInSubBlock_;
@@ -217,12 +213,12 @@ void TapMeterBank::clearAccumulators() noexcept
     for (std::size_t gi = 0; gi < numGroups_; ++gi)
     {
         LaneGroupState& g = groups_[gi];
-        g.samplePeak = g.truePeak = g.sumSquares = g.kSumSquares = Vec{};
-        g.sumAbs = g.sum = g.ppmPeak = g.clippedSamples = Vec{};
-        g.clipEvents = g.nonFinite = Vec{};
+        for (float* row : {g.samplePeak, g.truePeak, g.sumSquares, g.kSumSquares, g.sumAbs, g.sum, g.ppmPeak})
+            std::fill(row, row + kLanes, 0.0f);
+        for (int32_t* row : {g.clippedSamples, g.clipEvents, g.nonFinite}) std::fill(row, row + kLanes, 0);
         // The longest run restarts from the run still in progress, so a run spanning sub-blocks
         // reports its full length so far.
-        g.longestClipRun = g.clipRun;
+        std::copy(std::begin(g.clipRun), std::end(g.clipRun), g.longestClipRun);
     }
 }
 

@@ -31,7 +31,7 @@ enum class SimdPath : uint8_t
 {
     generic, // portable vector code (SSE2 on x86-64)
     avx2,    // AVX2 + FMA
-    avx512,  // AVX-512F
+    avx512,  // AVX-512 F, VL and DQ
 };
 
 [[nodiscard]] std::string_view toString(SimdPath path) noexcept;
