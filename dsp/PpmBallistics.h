@@ -65,7 +65,8 @@ public:
         slow_ *= coefficients_.releasePerSample;
         if (rectified > fast_) fast_ += coefficients_.attackFast * (rectified - fast_);
         if (rectified > slow_) slow_ += coefficients_.attackSlow * (rectified - slow_);
-        // Keep a long silence off the denormal path; the kernel flushes the same way (per chunk).
+        // Keep a long silence off the denormal path; the kernel flushes the same threshold every 64
+        // frames of the sub-block grid.
         if (fast_ < kTiny) fast_ = 0.0f;
         if (slow_ < kTiny) slow_ = 0.0f;
         return reading();

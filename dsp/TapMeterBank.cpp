@@ -102,8 +102,8 @@ void TapMeterBank::prepare(const TapMeterConfig& config, SimdPath path)
     constants_.shelfB2 = static_cast<float>(k.shelf.b2);
     constants_.shelfA1 = static_cast<float>(k.shelf.a1);
     constants_.shelfA2 = static_cast<float>(k.shelf.a2);
-    constants_.highPassA1 = static_cast<float>(k.highPass.a1);
-    constants_.highPassA2 = static_cast<float>(k.highPass.a2);
+    constants_.highPassD1 = static_cast<float>(k.highPass.a1 + 2.0);
+    constants_.highPassD2 = static_cast<float>(k.highPass.a2 - 1.0);
     constants_.clipThreshold = config.clipThresholdLinear;
     // Clip runs are counted in 32-bit lanes; a minimum run beyond that could never be reached anyway.
     constants_.minClipRun = static_cast<int32_t>(std::min<uint32_t>(config.minClipRunSamples, INT32_MAX));

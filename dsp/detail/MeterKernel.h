@@ -37,7 +37,10 @@ using LaneCounts = int32_t[kLanes];
 struct KernelConstants
 {
     float shelfB0, shelfB1, shelfB2, shelfA1, shelfA2; // K-weighting stage 1
-    float highPassA1, highPassA2;                      // K-weighting stage 2 (numerator 1, -2, 1)
+    // K-weighting stage 2 (numerator 1, -2, 1), as offsets from the double pole at z = 1:
+    // d1 = a1 + 2, d2 = a2 - 1. Near z = 1, rounding a1 (~-2) and a2 (~1) to float would move the
+    // 38 Hz poles by up to 0.35 LU at 384 kHz; the small offsets keep their full float precision.
+    float highPassD1, highPassD2;
     float clipThreshold;                               // |x| at or above this is clipped, linear
     int32_t minClipRun;                                // run length (samples) that counts as a clip event
 };

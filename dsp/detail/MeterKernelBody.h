@@ -141,7 +141,7 @@ inline void recursiveFilters(LaneGroupState& s, const KernelConstants& k, const 
 {
     const V b10 = splat(k.shelfB0), b11 = splat(k.shelfB1), b12 = splat(k.shelfB2);
     const V a11 = splat(k.shelfA1), a12 = splat(k.shelfA2);
-    const V a21 = splat(k.highPassA1), a22 = splat(k.highPassA2);
+    const V d21 = splat(k.highPassD1), d22 = splat(k.highPassD2);
 
     for (std::size_t h0 = 0; h0 < kSubVectors; h0 += kInterleaved)
     {
@@ -168,8 +168,12 @@ inline void recursiveFilters(LaneGroupState& s, const KernelConstants& k, const 
                 q.shelfS1 = b11 * x - a11 * shelved + q.shelfS2;
                 q.shelfS2 = b12 * x - a12 * shelved;
                 const V weighted = shelved + q.highPassS1;
-                q.highPassS1 = -2.0f * shelved - a21 * weighted + q.highPassS2;
-                q.highPassS2 = shelved - a22 * weighted;
+                // Transposed direct form II of [1, -2, 1] / [1, a1, a2] rewritten with d1 = a1 + 2
+                // and d2 = a2 - 1 (see KernelConstants): algebraically identical, numerically
+                // robust at high sample rates.
+                const V previousS1 = q.highPassS1;
+                q.highPassS1 = 2.0f * previousS1 + q.highPassS2 - d21 * weighted;
+                q.highPassS2 = -previousS1 - d22 * weighted;
                 q.kSumSquares += weighted * weighted;
 
                 const V rectified = absOf(x);

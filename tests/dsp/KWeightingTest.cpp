@@ -162,7 +162,7 @@ TEST_P(KWeightingAtRate, MeteredStereoSineAtTheTableLevelReadsMinus23)
     }
 }
 
-TEST(KWeighting, DISABLED_MeteredLowFrequenciesStayWithinATenthOfALuAtTheHighestRates)
+TEST(KWeighting, MeteredLowFrequenciesStayWithinATenthOfALuAtTheHighestRates)
 {
     // Known defect, reported to the owner of dsp/detail: TapMeterBank runs the K-weighting in float,
     // and rounding the high-pass coefficients a1 ~ -2, a2 ~ 1 to float moves its 38 Hz double pole at
