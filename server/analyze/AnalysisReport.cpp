@@ -28,21 +28,6 @@ nlohmann::ordered_json dbOrNull(double valueDb)
     if (n > 0) out.append(line, std::min(static_cast<std::size_t>(n), sizeof line - 1));
 }
 
-// A dB value for the table at the given decimals; minus infinity reads "-inf" (digital silence),
-// undefined "--".
-std::string dbText(double valueDb, int decimals)
-{
-    if (std::isnan(valueDb)) return "--";
-    if (std::isinf(valueDb)) return valueDb < 0.0 ? "-inf" : "+inf";
-    // Printed from the exact value (rounding to 0.01 first would turn -22.954 into "-22.9").
-    char text[32];
-    std::snprintf(text, sizeof text, "%.*f", decimals, valueDb);
-    std::string_view shown = text;
-    if (shown.find_first_not_of("-0.") == std::string_view::npos)
-        shown.remove_prefix(shown[0] == '-' ? 1 : 0);
-    return std::string(shown);
-}
-
 // Loudness has no meaningful "-inf LUFS" for a reader: silence and too-short files read "--".
 std::string loudnessText(double valueLu)
 {
@@ -61,6 +46,19 @@ std::optional<double> roundedDb(double valueDb) noexcept
     if (!std::isfinite(valueDb)) return std::nullopt;
     const double rounded = std::round(valueDb * 100.0) / 100.0;
     return rounded == 0.0 ? 0.0 : rounded; // no "-0.0"
+}
+
+std::string dbText(double valueDb, int decimals)
+{
+    if (std::isnan(valueDb)) return "--";
+    if (std::isinf(valueDb)) return valueDb < 0.0 ? "-inf" : "+inf";
+    // Printed from the exact value (rounding to 0.01 first would turn -22.954 into "-22.9").
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f", decimals, valueDb);
+    std::string_view shown = text;
+    if (shown.find_first_not_of("-0.") == std::string_view::npos)
+        shown.remove_prefix(shown[0] == '-' ? 1 : 0);
+    return std::string(shown);
 }
 
 nlohmann::ordered_json analysisToJson(const AnalysisResult& result)

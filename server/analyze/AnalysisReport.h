@@ -18,6 +18,10 @@ namespace headroom::server
 // [any] A dB value rounded to 0.01 dB; empty for minus infinity, NaN and plus infinity.
 [[nodiscard]] std::optional<double> roundedDb(double valueDb) noexcept;
 
+// [any] A dB value for a table at the given decimals: "-inf" for minus infinity (digital silence),
+// "+inf" for plus infinity, "--" for undefined (NaN); never "-0.00".
+[[nodiscard]] std::string dbText(double valueDb, int decimals);
+
 // [any] The JSON object of the `analyze --json` output. Keys, in order: file, sample_rate_hz,
 // channels, duration_s, integrated_lufs, loudness_range_lu, max_momentary_lufs,
 // max_short_term_lufs, true_peak_dbtp, sample_peak_dbfs, channel (an array, one object per channel:

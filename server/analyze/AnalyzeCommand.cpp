@@ -8,6 +8,9 @@
 
 #include "server/analyze/AnalysisReport.h"
 #include "server/analyze/FileAnalysis.h"
+#include "server/analyze/SessionAudit.h"
+#include "server/analyze/SessionAuditReport.h"
+#include "server/engine/SessionParser.h"
 
 namespace headroom::server
 {
@@ -15,20 +18,35 @@ namespace
 {
 constexpr const char* kHelp =
     "Usage: headroom analyze [--json] [--layout ROLES] [--rms aes17|plain] FILE\n"
+    "       headroom analyze [--json] --session SESSION.json\n"
     "\n"
     "Measures an audio file (WAV, FLAC, AIFF, ...; 16/24/32-bit integer or float) as Headroom meters a\n"
     "live tap: loudness of all channels together (EBU R 128: integrated, loudness range, maximum\n"
     "momentary and short-term), sample and true peak (ITU-R BS.1770-5), and per channel RMS, crest\n"
     "factor, DC offset and clipped samples.\n"
     "\n"
+    "With --session, audits a session offline: every tap of the session file that names an audio file\n"
+    "({\"file\": PATH}, relative to the session file's directory; stems bounced at each metering point)\n"
+    "goes through the same engine as `headroom serve`, all files aligned at their first sample. The\n"
+    "report gives every node's statistics: per tap the average, peaks, headroom, loudness and time\n"
+    "in/over/under its target range; the master's loudness; plugin-chain gains; bus members' shares\n"
+    "and predicted versus measured bus inputs (an untapped bus input is summed from its members).\n"
+    "Each file must have its tap's channel count, and all files one sample rate; a shorter file is\n"
+    "followed by silence (the report says so); taps fed from JACK ports are skipped with a warning.\n"
+    "\n"
     "Options:\n"
-    "  --json              print one JSON object instead of the table\n"
-    "  --layout ROLES      channel roles in file order, comma-separated, e.g. L,R,C,LFE,Ls,Rs\n"
-    "                      (roles: M L R C LFE Ls Rs Lss Rss Lrs Rrs; LFE is left out of loudness).\n"
-    "                      Default by channel count: 1 M; 2 L,R; 3 L,R,C; 4 L,R,Ls,Rs; 5 L,R,C,Ls,Rs;\n"
-    "                      6 L,R,C,LFE,Ls,Rs; 8 L,R,C,LFE,Ls,Rs,Lrs,Rrs\n"
-    "  --rms aes17|plain   RMS convention: aes17 (default; a sine reads its peak level) or plain\n"
-    "                      (20*log10 of the RMS value, 3.01 dB lower for a sine)\n"
+    "  --json              print one JSON object instead of the table; with --session one document:\n"
+    "                      the session, its files, warnings and every node's statistics (the live\n"
+    "                      engine's snapshot encoding)\n"
+    "  --session FILE      audit the session FILE's audio files instead of measuring one FILE\n"
+    "  --layout ROLES      (FILE only) channel roles in file order, comma-separated, e.g.\n"
+    "                      L,R,C,LFE,Ls,Rs (roles: M L R C LFE Ls Rs Lss Rss Lrs Rrs; LFE is left out\n"
+    "                      of loudness). Default by channel count: 1 M; 2 L,R; 3 L,R,C; 4 L,R,Ls,Rs;\n"
+    "                      5 L,R,C,Ls,Rs; 6 L,R,C,LFE,Ls,Rs; 8 L,R,C,LFE,Ls,Rs,Lrs,Rrs. A session\n"
+    "                      gives each node's \"layout\"\n"
+    "  --rms aes17|plain   (FILE only) RMS convention: aes17 (default; a sine reads its peak level) or\n"
+    "                      plain (20*log10 of the RMS value, 3.01 dB lower for a sine). A session\n"
+    "                      sets it in \"reference\"\n"
     "  -h, --help          show this help\n"
     "\n"
     "Clipped samples are samples at full scale: at the largest positive code or beyond in integer\n"
@@ -37,8 +55,11 @@ constexpr const char* kHelp =
     "max_momentary_lufs, max_short_term_lufs, true_peak_dbtp, sample_peak_dbfs, channel[] (per channel:\n"
     "sample_peak_dbfs, true_peak_dbtp, rms_dbfs, clipped_samples). dB values are rounded to 0.01;\n"
     "null means minus infinity or undefined (silence; integrated loudness of a file under 0.4 s).\n"
+    "With --session: session, room, session_file, sample_rate_hz, duration_s, files[], warnings[],\n"
+    "audio_seconds, counters, nodes[], rms_convention, zero_vu_dbfs (docs/SESSION.md, Offline audit).\n"
     "\n"
-    "Exit status: 0 done; 1 the file cannot be read or does not fit the layout; 2 usage error.\n";
+    "Exit status: 0 done; 1 the file cannot be read or does not fit the layout, or the session or its\n"
+    "files cannot be audited (every problem on stderr, one line each); 2 usage error.\n";
 
 // Progress on a terminal: "headroom analyze: FILE 42%" rewritten in place on stderr. Nothing is
 // drawn for the first half second (most files are done by then), then at most 10 times a second;
@@ -111,6 +132,8 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
     AnalyzeArguments parsed;
     std::vector<std::string> files;
     bool optionsEnded = false;
+    bool layoutGiven = false;
+    bool rmsGiven = false;
     for (std::size_t i = 0; i < args.size(); ++i)
     {
         const std::string& arg = args[i];
@@ -130,8 +153,16 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
         {
             parsed.json = true;
         }
+        else if (isOption(arg, "--session"))
+        {
+            const std::string value = optionValue(args, i, "--session");
+            if (value.empty()) throw UsageError("--session needs a session file");
+            if (!parsed.session.empty()) throw UsageError("one --session at a time");
+            parsed.session = value;
+        }
         else if (isOption(arg, "--layout"))
         {
+            layoutGiven = true;
             const std::string value = optionValue(args, i, "--layout");
             try
             {
@@ -144,6 +175,7 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
         }
         else if (isOption(arg, "--rms"))
         {
+            rmsGiven = true;
             const std::string value = optionValue(args, i, "--rms");
             const std::optional<dsp::RmsConvention> convention = dsp::rmsConventionFromString(value);
             if (!convention) throw UsageError("--rms must be aes17 or plain, not '" + value + "'");
@@ -155,12 +187,86 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
         }
     }
     if (parsed.help) return parsed;
-    if (files.empty()) throw UsageError("no FILE given");
+    if (!parsed.session.empty())
+    {
+        if (!files.empty())
+            throw UsageError("--session audits the session's files; give FILE or --session, not both ('" +
+                             files.front() + "')");
+        if (layoutGiven) throw UsageError("--layout applies to FILE; a session gives each node's \"layout\"");
+        if (rmsGiven) throw UsageError("--rms applies to FILE; a session sets it in \"reference\"");
+        return parsed;
+    }
+    if (files.empty()) throw UsageError("no FILE given (or --session SESSION.json)");
     if (files.size() > 1)
         throw UsageError("one FILE at a time ('" + files[0] + "', '" + files[1] + "', ...)");
     parsed.file = files.front();
     return parsed;
 }
+
+namespace
+{
+int writeReport(const std::string& text)
+{
+    std::fputs(text.c_str(), stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    {
+        std::fprintf(stderr, "headroom analyze: cannot write the report to standard output\n");
+        return 1;
+    }
+    return 0;
+}
+
+// `--session FILE`: parse, audit, report. Problems with the session or its files are printed one
+// per line, each starting with the session file's name, as `headroom check` prints them.
+int runSessionAudit(const AnalyzeArguments& arguments)
+{
+    const auto printErrors = [](const SessionError& e)
+    {
+        for (const std::string& line : e.errors()) std::fprintf(stderr, "%s\n", line.c_str());
+    };
+    Session session;
+    try
+    {
+        session = parseSessionFile(arguments.session);
+    }
+    catch (const SessionError& e)
+    {
+        printErrors(e);
+        return 1;
+    }
+
+    std::optional<TerminalProgress> progress;
+    if (::isatty(STDERR_FILENO) == 1) progress.emplace(arguments.session);
+    AuditOptions options;
+    if (progress)
+        options.progress = [&progress](uint64_t done, std::optional<uint64_t> total)
+        { progress->update(done, total); };
+
+    SessionAuditResult result;
+    try
+    {
+        result = auditSession(session, options);
+    }
+    catch (const SessionError& e) // every file problem, one line each
+    {
+        progress.reset();
+        printErrors(e);
+        return 1;
+    }
+    catch (const std::exception& e)
+    {
+        progress.reset();
+        std::fprintf(stderr, "headroom analyze: '%s': %s\n", arguments.session.c_str(), e.what());
+        return 1;
+    }
+    progress.reset();
+
+    return writeReport(arguments.json ? sessionAuditJson(result).dump(
+                                            2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                                            "\n"
+                                      : sessionAuditReport(result));
+}
+} // namespace
 
 int runAnalyzeCommand(std::span<const std::string> args)
 {
@@ -179,6 +285,8 @@ int runAnalyzeCommand(std::span<const std::string> args)
         std::fputs(kHelp, stdout);
         return 0;
     }
+
+    if (!arguments.session.empty()) return runSessionAudit(arguments);
 
     AnalysisOptions options;
     options.layout = arguments.layout;
@@ -209,23 +317,11 @@ int runAnalyzeCommand(std::span<const std::string> args)
     }
     progress.reset();
 
-    if (arguments.json)
-    {
-        // Replace invalid UTF-8 (a Latin-1 file name) rather than throw: the output stays one object.
-        const std::string text =
-            analysisToJson(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-        std::fprintf(stdout, "%s\n", text.c_str());
-    }
-    else
-    {
-        std::fputs(analysisTable(result).c_str(), stdout);
-    }
-    if (std::fflush(stdout) != 0 || std::ferror(stdout))
-    {
-        std::fprintf(stderr, "headroom analyze: cannot write the report to standard output\n");
-        return 1;
-    }
-    return 0;
+    // Replace invalid UTF-8 (a Latin-1 file name) rather than throw: the output stays one object.
+    return writeReport(arguments.json ? analysisToJson(result).dump(
+                                            2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                                            "\n"
+                                      : analysisTable(result));
 }
 
 } // namespace headroom::server

@@ -12,7 +12,7 @@
 // the offline counterpart of the JACK client's port buffers. Integer PCM is normalised by libsndfile
 // to [-1, 1) (divided by 2^(bits-1)); float files are passed through unscaled, overs included.
 //
-// Owned by whoever meters the file (FileAnalysis, later the session audit); [setup]/[worker] only:
+// Owned by whoever meters the file (FileAnalysis, SessionAudit); [setup]/[worker] only:
 // every call may block on I/O. RAII over the SNDFILE handle; movable, not copyable.
 typedef struct sf_private_tag SNDFILE; // libsndfile's opaque handle, declared as <sndfile.h> does
 

@@ -52,6 +52,10 @@ public:
     // [worker] The queue to drain.
     [[nodiscard]] SummaryQueue& queue() noexcept { return queue_; }
 
+    // [rt] Frames still needed to complete the 10 ms sub-block in progress (a whole sub-block on a
+    // boundary). A file source pads its end with that much silence so the last frames are published.
+    [[nodiscard]] uint32_t framesToSubBlockEnd() const noexcept { return bank_.framesToSubBlockEnd(); }
+
     [[nodiscard]] uint32_t sampleRateHz() const noexcept { return bank_.sampleRateHz(); }
     [[nodiscard]] std::size_t numChannels() const noexcept { return bank_.numChannels(); }
     // [any] Pointers process() reads from sourceChannels (the plan's non-virtual channels).

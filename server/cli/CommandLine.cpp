@@ -24,7 +24,7 @@ struct Command
 
 // The subcommands, in the order --help lists them. Adding one is one line here.
 constexpr Command kCommands[] = {
-    {"analyze", "measure an audio file: loudness, true peak, RMS, clips", &runAnalyzeCommand},
+    {"analyze", "measure an audio file, or audit a session from its stems (--session)", &runAnalyzeCommand},
     {"check", "validate session files (the signal flow to meter)", &runCheckCommand},
     {"serve", "meter a studio live from JACK, as a session file describes it", &runServeCommand},
     {"generate", "play test signals into JACK ports (sine, noise, silence)", &runGenerateCommand},

@@ -48,7 +48,7 @@ void EngineStatistics::prepare(const MeterPlan& plan, uint32_t sampleRateHz,
         if (node.chain) throw std::invalid_argument("meter plan: node " + node.id + " has two plugin chains");
         node.chain = chains_.size();
         Chain chain{c, {}};
-        chain.window.prepare(2, 0);
+        chain.window.prepare(2, 0, recentBucketSubBlocks(settings), kRecentWindowBuckets);
         chains_.push_back(std::move(chain));
     }
     for (const PlannedBus& b : plan.buses)
@@ -69,7 +69,7 @@ void EngineStatistics::prepare(const MeterPlan& plan, uint32_t sampleRateHz,
                        static_cast<double>(summed.numChannels);
             bus.members.push_back({m, gain});
         }
-        bus.window.prepare(bus.members.size() + 2, 0);
+        bus.window.prepare(bus.members.size() + 2, 0, recentBucketSubBlocks(settings), kRecentWindowBuckets);
         bus.scratch.assign(bus.members.size() + 2, 0.0);
         buses_.push_back(std::move(bus));
     }

@@ -77,47 +77,44 @@ private:
 };
 } // namespace
 
-LivePlan planLiveSession(const Session& session, const std::string& clientName)
+SessionPlan planSession(const Session& session, TapSource::Kind sourceKind)
 {
+    const bool live = sourceKind == TapSource::Kind::ports;
     const SessionTopology topology = buildTopology(session);
-    LivePlan live;
-    live.warnings = topology.warnings;
-    MeterPlan& plan = live.plan;
+    SessionPlan planned;
+    planned.warnings = topology.warnings;
+    MeterPlan& plan = planned.plan;
     plan.reference = {session.reference.rms, session.reference.zeroVuDbfs};
-    live.tapConfig.clipThresholdLinear =
+    planned.tapConfig.clipThresholdLinear =
         static_cast<float>(std::pow(10.0, session.reference.clipThresholdDbfs / 20.0));
-    live.tapConfig.minClipRunSamples = session.reference.minClipRun;
-    live.tapConfig.ppmType = session.reference.ppm;
+    planned.tapConfig.minClipRunSamples = session.reference.minClipRun;
+    planned.tapConfig.ppmType = session.reference.ppm;
 
-    // Real taps first, in the topology's order (channels, buses, master; signal order within a
-    // node), so the ports appear in a patchbay in the order of the session file.
-    PortNamer namer(clientName);
+    // Source taps first, in the topology's order (channels, buses, master; signal order within a
+    // node), so JACK ports appear in a patchbay, and files in the audit, in the order of the file.
     std::map<std::pair<std::string, std::string>, std::size_t> tapIndex; // (node id, stage) -> plan tap
     for (const SessionTap& tap : topology.taps)
     {
-        if (tap.source.kind != TapSource::Kind::ports)
+        if (tap.source.kind != sourceKind)
         {
-            live.warnings.push_back(session.sourceName + ": " + tap.source.jsonPath +
-                                    ": warning: a file tap; live metering leaves it out");
+            planned.warnings.push_back(
+                session.sourceName + ": " + tap.source.jsonPath +
+                (live ? ": warning: a file tap; live metering leaves it out"
+                      : ": warning: a tap fed from JACK ports; the offline audit skips it (give it "
+                        "{\"file\": PATH} to audit it)"));
             continue;
         }
         const Node& node = nodeAt(session, tap.node);
         const std::string stage = tap.stageName();
-        PlannedTap planned;
-        planned.nodeId = node.id;
-        planned.stage = stage;
-        planned.numChannels = tap.numChannels;
-        planned.layout = layoutOf(node);
-        planned.nodeKind = node.kind;
-        planned.target = stageTarget(node, stage);
-        tapIndex[{node.id, stage}] = plan.addTap(std::move(planned));
-        for (std::size_t c = 0; c < tap.numChannels; ++c)
-        {
-            JackPortSpec port;
-            port.shortName = namer.name(node.id + "/" + stage + "/" + std::to_string(c + 1));
-            if (c < tap.source.ports.size()) port.sources.push_back(tap.source.ports[c]);
-            live.ports.push_back(std::move(port));
-        }
+        PlannedTap p;
+        p.nodeId = node.id;
+        p.stage = stage;
+        p.numChannels = tap.numChannels;
+        p.layout = layoutOf(node);
+        p.nodeKind = node.kind;
+        p.target = stageTarget(node, stage);
+        tapIndex[{node.id, stage}] = plan.addTap(std::move(p));
+        planned.sources.push_back(tap);
     }
 
     const auto find = [&](const std::string& nodeId, std::string_view stage) -> std::optional<std::size_t>
@@ -148,8 +145,11 @@ LivePlan planLiveSession(const Session& session, const std::string& clientName)
             if (const auto post = find(nodeAt(session, m).id, kStagePostFader)) members.push_back(*post);
         if (members.size() != info.members.size())
         {
-            live.warnings.push_back(session.sourceName + ": " + bus.jsonPath + ": warning: members of \"" +
-                                    bus.id + "\" are fed from files; live metering does not sum them");
+            planned.warnings.push_back(session.sourceName + ": " + bus.jsonPath + ": warning: members of \"" +
+                                       bus.id +
+                                       (live ? "\" are fed from files; live metering does not sum them"
+                                             : "\" are fed from JACK ports; the offline audit does not "
+                                               "sum them"));
             continue;
         }
         const std::optional<std::size_t> measured = find(bus.id, kStagePreInsert);
@@ -160,8 +160,33 @@ LivePlan planLiveSession(const Session& session, const std::string& clientName)
 
     if (plan.taps.empty())
         throw std::invalid_argument(session.sourceName +
-                                    ": nothing to meter live: no tap is fed from JACK ports");
+                                    (live ? ": nothing to meter live: no tap is fed from JACK ports"
+                                          : ": nothing to audit: no tap is fed from an audio file (the "
+                                            "offline audit needs {\"file\": PATH} taps)"));
     plan.validate();
+    return planned;
+}
+
+LivePlan planLiveSession(const Session& session, const std::string& clientName)
+{
+    SessionPlan planned = planSession(session, TapSource::Kind::ports);
+    LivePlan live;
+    live.plan = std::move(planned.plan);
+    live.tapConfig = planned.tapConfig;
+    live.warnings = std::move(planned.warnings);
+    // One port per channel of each source tap, in meter-channel order (sources[i] is plan tap i).
+    PortNamer namer(clientName);
+    for (const SessionTap& tap : planned.sources)
+    {
+        const std::string prefix = tap.nodeId + "/" + tap.stageName() + "/";
+        for (std::size_t c = 0; c < tap.numChannels; ++c)
+        {
+            JackPortSpec port;
+            port.shortName = namer.name(prefix + std::to_string(c + 1));
+            if (c < tap.source.ports.size()) port.sources.push_back(tap.source.ports[c]);
+            live.ports.push_back(std::move(port));
+        }
+    }
     return live;
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "dsp/Decibels.h"
+#include "dsp/SubBlockClock.h"
 
 namespace headroom::server
 {
@@ -28,6 +29,15 @@ void TapStatistics::Peaks::add(const dsp::ChannelSummary& s) noexcept
     clipped = clipped || s.clipEvents > 0;
 }
 
+std::size_t recentBucketSubBlocks(const StatisticsSettings& settings) noexcept
+{
+    const double subBlocks = std::ceil(settings.recentWindowSeconds * dsp::kSubBlocksPerSecond /
+                                       static_cast<double>(kRecentWindowBuckets));
+    if (!(subBlocks >= 1.0)) return 1; // NaN, zero or negative: the shortest window
+    if (subBlocks >= 1e15) return static_cast<std::size_t>(1e15);
+    return static_cast<std::size_t>(subBlocks);
+}
+
 void TapStatistics::prepare(const PlannedTap& tap, std::size_t tapIndex, uint32_t sampleRateHz,
                             const MeterReference& reference, const StatisticsSettings& settings)
 {
@@ -48,7 +58,7 @@ void TapStatistics::prepare(const PlannedTap& tap, std::size_t tapIndex, uint32_
     squaresRing_.assign(kNoiseWindowSubBlocks * tap.numChannels, 0.0);
     scratchSums_.assign(tap.numChannels, 0.0);
     scratchMaxima_.assign(tap.numChannels, 0.0);
-    recent_.prepare(tap.numChannels, tap.numChannels);
+    recent_.prepare(tap.numChannels, tap.numChannels, recentBucketSubBlocks(settings), kRecentWindowBuckets);
     loudness_.prepare(weightsFor(tap), sampleRateHz);
 
     framesRing_.fill(0);

@@ -42,7 +42,16 @@ struct StatisticsSettings
     double noiseFloorPercentile = 0.10; // of the 400 ms RMS values (NoiseFloorEstimator)
     // integrated loudness and LRA recomputed once per this (EBU Mode: >= 1 Hz)
     std::size_t loudnessRefreshSubBlocks = 100;
+    // The "recent" window (ActiveWindow) of the average, crest factor, chain gain and bus sums: the
+    // last this many seconds of active signal. The offline audit makes it as long as its files, so
+    // those figures cover the whole audit.
+    double recentWindowSeconds = 10.0;
 };
+
+// [any] Active sub-blocks per bucket of an ActiveWindow of kRecentWindowBuckets buckets covering
+// settings.recentWindowSeconds (100 for the default 10 s: 1 s buckets).
+inline constexpr std::size_t kRecentWindowBuckets = 10;
+[[nodiscard]] std::size_t recentBucketSubBlocks(const StatisticsSettings& settings) noexcept;
 
 class TapStatistics
 {

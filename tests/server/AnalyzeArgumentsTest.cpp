@@ -53,3 +53,23 @@ TEST(AnalyzeArguments, RefusesBadCommandLines)
     EXPECT_THROW(parse({"--rms", "peak", "a.wav"}), server::UsageError);
     EXPECT_THROW(parse({"--jsonx", "a.wav"}), server::UsageError);
 }
+
+TEST(AnalyzeArguments, SessionReplacesTheFile)
+{
+    const auto a = parse({"--json", "--session", "studio.json"});
+    EXPECT_EQ(a.session, "studio.json");
+    EXPECT_TRUE(a.file.empty());
+    EXPECT_TRUE(a.json);
+    EXPECT_EQ(parse({"--session=rooms/b.json"}).session, "rooms/b.json");
+    EXPECT_TRUE(parse({"--session", "s.json", "--help"}).help);
+}
+
+TEST(AnalyzeArguments, RefusesASessionWithAFileOrFileOnlyOptions)
+{
+    EXPECT_THROW(parse({"--session", "s.json", "take.wav"}), server::UsageError);
+    EXPECT_THROW(parse({"--session", "s.json", "--layout", "L,R"}), server::UsageError);
+    EXPECT_THROW(parse({"--session", "s.json", "--rms", "plain"}), server::UsageError);
+    EXPECT_THROW(parse({"--session"}), server::UsageError);
+    EXPECT_THROW(parse({"--session="}), server::UsageError);
+    EXPECT_THROW(parse({"--session", "a.json", "--session", "b.json"}), server::UsageError);
+}

@@ -162,6 +162,25 @@ TEST(EngineStatistics, SteadySineReadsItsLevelHeadroomCrestAndLoudness)
     EXPECT_NEAR(s.audioSeconds, 5.0, 1e-9);
 }
 
+TEST(EngineStatistics, TheRecentWindowsLengthIsASetting)
+{
+    server::StatisticsSettings settings;
+    settings.recentWindowSeconds = 2.0; // 10 buckets of 0.2 s
+    EngineStatistics stats;
+    stats.prepare(monoInput(), kRate, settings);
+    Feeder feeder{stats};
+    feeder.seconds({sineSummary(-30.0)}, 5.0);
+    feeder.seconds({sineSummary(-10.0)}, 3.0);
+    EXPECT_NEAR(onlyTap(stats.snapshot()).averageDbfs, -10.0, 0.01); // the last 2 s only
+
+    EngineStatistics defaults; // 10 s: 2 s of -30 dBFS and 8 s of -10 dBFS
+    defaults.prepare(monoInput(), kRate);
+    Feeder feedDefaults{defaults};
+    feedDefaults.seconds({sineSummary(-30.0)}, 5.0);
+    feedDefaults.seconds({sineSummary(-10.0)}, 8.0);
+    EXPECT_NEAR(onlyTap(defaults.snapshot()).averageDbfs, -10.0 + 10.0 * std::log10(0.8 + 0.2 * 0.01), 0.02);
+}
+
 TEST(EngineStatistics, DistanceToTargetIsMeasuredFromTheNearestEdge)
 {
     EngineStatistics stats;

@@ -116,3 +116,85 @@ TEST(SessionPlanner, RefusesASessionWithNothingToMeterLive)
       "master": {"channels": 1}})");
     EXPECT_THROW((void)planLiveSession(parse(doc), "headroom"), std::invalid_argument);
 }
+
+// --- Planning for files (the offline audit) -------------------------------------------------------
+
+namespace
+{
+// The studio above with every tap fed from a file instead of JACK ports.
+json studioOnFiles()
+{
+    json doc = studio();
+    for (const char* group : {"channels", "buses"})
+        for (json& node : doc[group])
+            for (auto& [stage, source] : node["taps"].items())
+                source = json{{"file", node["id"].get<std::string>() + "-" + stage + ".wav"}};
+    doc["master"]["taps"]["pre_insert"] = json{{"file", "mix.wav"}};
+    return doc;
+}
+} // namespace
+
+TEST(SessionPlanner, LiveAndFilePlansOfTheSameSignalFlowAreTheSame)
+{
+    // The same session, once on ports and once on files (keys, the one file tap, on a port too).
+    json onPorts = studio();
+    onPorts["channels"][3]["taps"]["post_fader"] = {"daw:keys/out"};
+    const MeterPlan live = planLiveSession(parse(onPorts), "headroom").plan;
+    const SessionPlan files = planSession(parse(studioOnFiles()), TapSource::Kind::file);
+    const MeterPlan& audit = files.plan;
+    ASSERT_EQ(audit.taps.size(), live.taps.size());
+    for (std::size_t i = 0; i < live.taps.size(); ++i)
+    {
+        EXPECT_EQ(audit.taps[i].nodeId, live.taps[i].nodeId) << i;
+        EXPECT_EQ(audit.taps[i].stage, live.taps[i].stage) << i;
+        EXPECT_EQ(audit.taps[i].numChannels, live.taps[i].numChannels) << i;
+        EXPECT_EQ(audit.taps[i].firstChannel, live.taps[i].firstChannel) << i;
+        EXPECT_EQ(audit.taps[i].isVirtual, live.taps[i].isVirtual) << i;
+        EXPECT_EQ(audit.taps[i].members, live.taps[i].members) << i;
+        EXPECT_EQ(audit.taps[i].target.has_value(), live.taps[i].target.has_value()) << i;
+    }
+    EXPECT_EQ(audit.chains.size(), live.chains.size());
+    EXPECT_EQ(audit.buses.size(), live.buses.size());
+    EXPECT_EQ(audit.numChannels, live.numChannels);
+    // With every member on a file, the master's tapped input gets its members' sum next to it.
+    EXPECT_NE(findTap(audit, "master", "summed_members"), nullptr);
+}
+
+TEST(SessionPlanner, AFilePlanNamesTheSessionTapBehindEverySourceTap)
+{
+    const SessionPlan planned = planSession(parse(studioOnFiles()), TapSource::Kind::file);
+    ASSERT_EQ(planned.sources.size(), planned.plan.numSourceChannels()); // all mono here
+    for (std::size_t i = 0; i < planned.sources.size(); ++i)
+    {
+        EXPECT_EQ(planned.sources[i].nodeId, planned.plan.taps[i].nodeId);
+        EXPECT_EQ(planned.sources[i].stageName(), planned.plan.taps[i].stage);
+        EXPECT_EQ(planned.sources[i].source.kind, TapSource::Kind::file);
+        EXPECT_FALSE(planned.plan.taps[i].isVirtual);
+    }
+    EXPECT_EQ(planned.sources[0].source.file, "vox-input.wav"); // resolved against "." by parse()
+    EXPECT_EQ(planned.sources[0].source.jsonPath, "/channels/0/taps/input");
+}
+
+TEST(SessionPlanner, AFilePlanSkipsPortTapsAndSumsABusWhoseInputWasOnPorts)
+{
+    json doc = studioOnFiles();
+    doc["channels"][0]["taps"]["input"] = {"system:capture_1"};
+    doc["buses"][0]["taps"]["pre_insert"] = {"daw:guitars/in"};
+    const SessionPlan planned = planSession(parse(doc), TapSource::Kind::file);
+    EXPECT_EQ(findTap(planned.plan, "vox", "input"), nullptr);
+    const PlannedTap* guitars = findTap(planned.plan, "guitars", "pre_insert");
+    ASSERT_NE(guitars, nullptr);
+    EXPECT_TRUE(guitars->isVirtual);
+    std::size_t skipped = 0;
+    for (const std::string& w : planned.warnings)
+        if (w.find("warning: a tap fed from JACK ports; the offline audit skips it") != std::string::npos)
+            ++skipped;
+    EXPECT_EQ(skipped, 2u);
+}
+
+TEST(SessionPlanner, RefusesASessionWithNothingToAudit)
+{
+    json onPorts = studio();
+    onPorts["channels"][3]["taps"]["post_fader"] = {"daw:keys/out"};
+    EXPECT_THROW((void)planSession(parse(onPorts), TapSource::Kind::file), std::invalid_argument);
+}
