@@ -17,7 +17,9 @@ if(HEADROOM_RTSAN)
   endif()
   file(GLOB HEADROOM_RTSAN_SOURCES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
-    ${PROJECT_SOURCE_DIR}/server/engine/*.cpp)
+    ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
+  find_package(Boost 1.74 REQUIRED)
   add_executable(headroom_rtsan
     ${PROJECT_SOURCE_DIR}/server/live_main.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/CommandSupport.cpp
@@ -25,8 +27,9 @@ if(HEADROOM_RTSAN)
     ${PROJECT_SOURCE_DIR}/server/cli/ServeCommand.cpp
     ${HEADROOM_RTSAN_SOURCES})
   target_include_directories(headroom_rtsan PRIVATE ${PROJECT_SOURCE_DIR})
-  target_compile_definitions(headroom_rtsan PRIVATE HEADROOM_RTSAN=1)
-  target_link_libraries(headroom_rtsan PRIVATE headroom_dsp PkgConfig::JACK PkgConfig::SNDFILE
+  target_compile_definitions(headroom_rtsan PRIVATE HEADROOM_RTSAN=1 BOOST_ASIO_NO_DEPRECATED
+                                                    BOOST_BEAST_USE_STD_STRING_VIEW)
+  target_link_libraries(headroom_rtsan PRIVATE headroom_dsp headroom_proto Boost::headers PkgConfig::JACK PkgConfig::SNDFILE
                                                nlohmann_json::nlohmann_json headroom_warnings
                         -Wl,--whole-archive "${HEADROOM_RTSAN_RUNTIME}" -Wl,--no-whole-archive
                         -lpthread -ldl -lrt)

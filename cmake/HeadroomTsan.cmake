@@ -17,10 +17,15 @@ if(HEADROOM_TSAN)
 
   file(GLOB HEADROOM_TSAN_ENGINE_SOURCES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
-    ${PROJECT_SOURCE_DIR}/server/engine/*.cpp)
+    ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
+  find_package(Boost 1.74 REQUIRED)
+  find_package(Threads REQUIRED)
   add_library(headroom_engine_tsan STATIC ${HEADROOM_TSAN_ENGINE_SOURCES})
+  target_compile_definitions(headroom_engine_tsan PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
   target_include_directories(headroom_engine_tsan PUBLIC ${PROJECT_SOURCE_DIR})
-  target_link_libraries(headroom_engine_tsan PUBLIC headroom_dsp PkgConfig::HEADROOM_TSAN_JACK nlohmann_json::nlohmann_json
+  target_link_libraries(headroom_engine_tsan PUBLIC headroom_dsp headroom_proto PkgConfig::HEADROOM_TSAN_JACK
+                                                    nlohmann_json::nlohmann_json Boost::headers Threads::Threads
                                              PRIVATE headroom_warnings)
 
   # The tests of code that runs on more than one thread (globbed: the engine grows).

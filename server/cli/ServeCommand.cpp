@@ -5,12 +5,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <unistd.h>
 
 #include "server/audio/JackSupport.h"
 #include "server/cli/CommandSupport.h"
 #include "server/engine/LiveEngine.h"
 #include "server/engine/SessionParser.h"
 #include "server/engine/SessionPlanner.h"
+#include "server/net/NetServer.h"
+#include "server/net/ProtocolAdapter.h"
 
 namespace headroom::server
 {
@@ -18,6 +22,8 @@ namespace
 {
 constexpr const char* kHelp =
     "Usage: headroom serve --session FILE [--jack-server NAME] [--client-name NAME] [--log FILE|-]\n"
+    "                      [--listen ADDR:PORT] [--allow-host NAME]... [--allow-origin ORIGIN]...\n"
+    "                      [--viewer-token TOKEN] [--control-token TOKEN] [--web-root DIR]\n"
     "\n"
     "Meters a studio live: opens a JACK client with one input port per tapped channel of the session\n"
     "(named <node>/<stage>/<n>, e.g. vocal/pre_insert/1), connects each to the session's source port\n"
@@ -33,6 +39,19 @@ constexpr const char* kHelp =
     "  --log FILE|-        append one JSON line per node per second of audio (statistics: level,\n"
     "                      average, true peak, headroom, loudness, time in range, chain gain, bus sums)\n"
     "                      to FILE, or write them to standard output with -\n"
+    "  --listen ADDR:PORT  HTTP and WebSocket address (default 127.0.0.1:8080; port 0: any free\n"
+    "                      port, logged as 'listening on http://ADDR:PORT/'); [V6ADDR]:PORT for IPv6\n"
+    "  --allow-host NAME   also answer requests whose Host is NAME (default: localhost, 127.0.0.1,\n"
+    "                      [::1] and the listen address); others get 421 (repeatable)\n"
+    "  --allow-origin ORIGIN  also accept WebSocket connections from pages of ORIGIN\n"
+    "                      (e.g. http://studio.local:8080; default: the server's own origin)\n"
+    "  --viewer-token TOKEN   token for the viewer role (or $HEADROOM_VIEWER_TOKEN); without it,\n"
+    "                      clients on this machine may view without a token\n"
+    "  --control-token TOKEN  token for the control role: reset peaks and loudness\n"
+    "                      (or $HEADROOM_CONTROL_TOKEN). Browsers pass a token as the WebSocket\n"
+    "                      subprotocol headroom.token.TOKEN next to headroom.v1\n"
+    "  --web-root DIR      the dashboard's files (default: the installed share/headroom/web, else\n"
+    "                      the source tree's web/)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Events (connections, JACK status, warnings) are logged on standard error.\n"
@@ -43,7 +62,61 @@ void say(std::string_view line)
 {
     cli::logLine("serve", line);
 }
+
+std::string defaultWebRoot()
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+    {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / "web";
+        if (fs::is_directory(installed, ec)) return installed.string();
+    }
+#ifdef HEADROOM_SOURCE_WEB_ROOT
+    if (fs::is_directory(HEADROOM_SOURCE_WEB_ROOT, ec)) return HEADROOM_SOURCE_WEB_ROOT;
+#endif
+    return {};
+}
+
+std::string hostName()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "headroom";
+    return name;
+}
+
+std::string envOr(const std::string& value, const char* variable)
+{
+    if (!value.empty()) return value;
+    const char* env = std::getenv(variable);
+    return env != nullptr ? std::string(env) : std::string();
+}
 } // namespace
+
+void parseListen(const std::string& text, std::string& address, uint16_t& port)
+{
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+        throw cli::CommandUsageError("--listen: expected ADDR:PORT, got '" + text + "'");
+    std::string host = text.substr(0, colon);
+    if (host.front() == '[')
+    {
+        if (host.back() != ']' || host.size() < 3)
+            throw cli::CommandUsageError("--listen: expected [V6ADDR]:PORT, got '" + text + "'");
+        host = host.substr(1, host.size() - 2);
+    }
+    else if (host.find(':') != std::string::npos)
+    {
+        throw cli::CommandUsageError("--listen: write an IPv6 address in brackets, [V6ADDR]:PORT");
+    }
+    const std::string digits = text.substr(colon + 1);
+    if (digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(digits) > 65535)
+        throw cli::CommandUsageError("--listen: port must be 0..65535, got '" + digits + "'");
+    address = host;
+    port = static_cast<uint16_t>(std::stoul(digits));
+}
 
 ServeArguments parseServeArguments(std::span<const std::string> args)
 {
@@ -60,6 +133,18 @@ ServeArguments parseServeArguments(std::span<const std::string> args)
             parsed.clientName = reader.value("--client-name");
         else if (reader.is("--log"))
             parsed.logPath = reader.value("--log");
+        else if (reader.is("--listen"))
+            parseListen(reader.value("--listen"), parsed.listenAddress, parsed.listenPort);
+        else if (reader.is("--allow-host"))
+            parsed.allowedHosts.push_back(reader.value("--allow-host"));
+        else if (reader.is("--allow-origin"))
+            parsed.allowedOrigins.push_back(reader.value("--allow-origin"));
+        else if (reader.is("--viewer-token"))
+            parsed.viewerToken = reader.value("--viewer-token");
+        else if (reader.is("--control-token"))
+            parsed.controlToken = reader.value("--control-token");
+        else if (reader.is("--web-root"))
+            parsed.webRoot = reader.value("--web-root");
         else
             throw cli::CommandUsageError("unknown option '" + reader.current() + "'");
     }
@@ -68,6 +153,9 @@ ServeArguments parseServeArguments(std::span<const std::string> args)
     if (parsed.clientName.empty()) throw cli::CommandUsageError("--client-name must not be empty");
     if (parsed.logPath.empty() && std::find(args.begin(), args.end(), "--log") != args.end())
         throw cli::CommandUsageError("--log needs FILE or -");
+    for (const std::string* token : {&parsed.viewerToken, &parsed.controlToken})
+        if (token->find_first_of(" ,\t\r\n") != std::string::npos)
+            throw cli::CommandUsageError("tokens may not contain spaces or commas (they travel as a subprotocol)");
     return parsed;
 }
 
@@ -89,12 +177,14 @@ int runServeCommand(std::span<const std::string> args)
         return 0;
     }
 
-    // Before any thread exists: SIGINT/SIGTERM are then only taken by signals.wait() below.
+    // Before any thread exists: SIGINT/SIGTERM stay blocked in every thread libjack and the worker
+    // start; the network thread (this one) unblocks them for its net::signal_set.
     cli::TerminationSignals signals;
     ::setenv("JACK_NO_START_SERVER", "1", 1); // belt and braces with JackNoStartServer
     routeJackMessages([](const std::string& line) { say("jack: " + line); });
 
     std::unique_ptr<LiveEngine> engine;
+    std::unique_ptr<net::NetServer> server;
     try
     {
         const Session session = parseSessionFile(arguments.sessionPath);
@@ -103,6 +193,7 @@ int runServeCommand(std::span<const std::string> args)
         say("session '" + session.name + "': " + std::to_string(live.plan.taps.size()) + " taps, " +
             std::to_string(live.ports.size()) + " JACK ports, " + std::to_string(live.plan.numChannels) +
             " meter channels");
+        proto::Hello hello = net::makeHelloTemplate(live.plan, &session, hostName());
 
         LiveEngineOptions options;
         options.jack.serverName = arguments.serverName;
@@ -111,6 +202,24 @@ int runServeCommand(std::span<const std::string> args)
         options.statisticsLogPath = arguments.logPath;
         options.worker.stallAfterSeconds = 1.0;
         engine = std::make_unique<LiveEngine>(std::move(live), std::move(options));
+
+        net::NetOptions netOptions;
+        netOptions.listenAddress = arguments.listenAddress;
+        netOptions.listenPort = arguments.listenPort;
+        netOptions.allowedHosts = arguments.allowedHosts;
+        netOptions.allowedOrigins = arguments.allowedOrigins;
+        netOptions.viewerToken = envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
+        netOptions.controlToken = envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
+        netOptions.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
+        if (!arguments.webRoot.empty() && !std::filesystem::is_directory(arguments.webRoot))
+            throw std::runtime_error("--web-root " + arguments.webRoot + " is not a directory");
+        server = std::make_unique<net::NetServer>(std::move(netOptions), *engine, std::move(hello),
+                                                  [](std::string_view line) { say(line); });
+        server->open(); // binds and registers with the engine: before the engine starts
+        say("web root: " + (server->staticFileCount() > 0 ? std::to_string(server->staticFileCount()) + " files"
+                                                            : std::string("none (API and WebSocket only)")) +
+            "; viewer token " + (envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN").empty() ? "off" : "on") +
+            ", control token " + (envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN").empty() ? "off" : "on"));
     }
     catch (const SessionError& e)
     {
@@ -124,13 +233,15 @@ int runServeCommand(std::span<const std::string> args)
     }
 
     engine->start();
-    int signal = 0;
-    while (signal == 0) signal = signals.wait(std::chrono::milliseconds(500));
-    say(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+    // The network runs on this thread; SIGINT/SIGTERM (blocked in every other thread) start its
+    // graceful shutdown: no more connections, every WebSocket closed with 1001. Then JACK is
+    // deactivated and closed, and the worker drains and writes its last log lines.
+    server->run(/*handleSignals=*/true);
     engine->stop();
     const JackMeterClientStatus status = engine->jackStatus();
     say("stopped: " + std::to_string(status.cycles) + " process cycles, " + std::to_string(status.xruns) +
         " xruns, " + std::to_string(status.connections) + " connections to JACK");
+    server.reset();
     return 0;
 }
 

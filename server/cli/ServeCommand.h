@@ -1,14 +1,19 @@
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 // `headroom serve --session FILE`: the live engine. Reads the session, opens a JACK client with one
 // input port per tapped channel ("<node>/<stage>/<n>"), connects each to its source (and sources
 // that appear later), meters every tap on the RT thread and computes the virtual buses; writes one
 // JSON line per node per second of audio to --log. Starts without a JACK server and keeps trying;
 // survives the server going away and coming back (at another rate or period size too).
-// SIGINT/SIGTERM: deactivate, close (our ports disappear), write the last log lines, exit 0.
+// Serves the dashboard, the WebSocket stream (hello, binary meter frames, statistics, commands),
+// /livez /readyz /metrics and /api/v1/snapshot on --listen (server/net/, docs/NETWORK.md).
+// SIGINT/SIGTERM: stop accepting, close every WebSocket with 1001, then deactivate and close JACK
+// (our ports disappear), stop the worker (last log lines), exit 0.
 //
 // Exit codes: 0 stopped by SIGINT/SIGTERM; 1 the session or the log cannot be used; 2 usage error.
 namespace headroom::server
@@ -21,7 +26,17 @@ struct ServeArguments
     std::string serverName;              // --jack-server; empty: $JACK_DEFAULT_SERVER or "default"
     std::string clientName = "headroom"; // --client-name
     std::string logPath;                 // --log FILE|-; empty: no statistics log
+    std::string listenAddress = "127.0.0.1"; // --listen ADDR:PORT (default 127.0.0.1:8080)
+    uint16_t listenPort = 8080;
+    std::vector<std::string> allowedHosts;   // --allow-host NAME (repeatable)
+    std::vector<std::string> allowedOrigins; // --allow-origin ORIGIN (repeatable)
+    std::string viewerToken;                 // --viewer-token or $HEADROOM_VIEWER_TOKEN (never logged)
+    std::string controlToken;                // --control-token or $HEADROOM_CONTROL_TOKEN (never logged)
+    std::string webRoot;                     // --web-root DIR; empty: the installed or source web/
 };
+
+// [setup] "ADDR:PORT" or "[V6ADDR]:PORT" (port 0: any free port). Throws cli::CommandUsageError.
+void parseListen(const std::string& text, std::string& address, uint16_t& port);
 
 // [setup] Parse the arguments after `serve`. Throws cli::CommandUsageError.
 [[nodiscard]] ServeArguments parseServeArguments(std::span<const std::string> args);

@@ -31,6 +31,9 @@ void LiveEngine::stop()
     {
         const std::lock_guard lock(epochMutex_);
         last = std::move(epoch_);
+        epoch_ = Epoch{};
+        epochBase_ += issuedThisEpoch_;
+        issuedThisEpoch_ = 0;
     }
     endEpoch(last);
 }
@@ -50,6 +53,35 @@ EngineHealth LiveEngine::health() const
     return h;
 }
 
+SourceStatus LiveEngine::sourceStatus() const
+{
+    const JackMeterClientStatus jack = client_->status();
+    SourceStatus s;
+    s.connected = jack.connected;
+    s.stalled = jack.stalled;
+    s.sampleRateHz = jack.sampleRateHz;
+    s.bufferFrames = jack.bufferFrames;
+    s.xruns = jack.xruns;
+    return s;
+}
+
+std::optional<uint64_t> LiveEngine::submit(EngineCommand command)
+{
+    const std::lock_guard lock(epochMutex_);
+    if (!epoch_.worker) return std::nullopt;
+    const uint64_t local = epoch_.worker->submit(command);
+    issuedThisEpoch_ = local;
+    return epochBase_ + local;
+}
+
+uint64_t LiveEngine::lastCommandApplied() const
+{
+    const std::lock_guard lock(epochMutex_);
+    // While a previous worker is being stopped its last commands are still being applied; it
+    // applies them all before it joins, a few milliseconds later.
+    return epochBase_ + (epoch_.worker ? epoch_.worker->lastCommandApplied() : 0);
+}
+
 RealtimeMeter& LiveEngine::beginEpoch(uint32_t sampleRateHz)
 {
     Epoch next;
@@ -59,8 +91,12 @@ RealtimeMeter& LiveEngine::beginEpoch(uint32_t sampleRateHz)
         next.log = std::make_unique<StatisticsLog>(options_.statisticsLogPath);
     next.worker = std::make_unique<EngineWorker>();
     next.worker->prepare(next.meter->queue(), plan_.plan, sampleRateHz, options_.statistics, options_.worker);
-    if (StatisticsLog* log = next.log.get())
-        next.worker->onSnapshot([log](const std::shared_ptr<const EngineSnapshot>& s) { log->write(*s); });
+    next.worker->onSnapshot([log = next.log.get(), listener = listeners_.snapshot](
+                                const std::shared_ptr<const EngineSnapshot>& s) {
+        if (log) log->write(*s);
+        if (listener) listener(s);
+    });
+    if (listeners_.meterFrame) next.worker->onMeterFrame(listeners_.meterFrame);
     // The stall probe runs on the worker thread; status() is [any]. The client outlives every epoch.
     JackMeterClient* client = client_.get();
     next.worker->setStallProbe(
@@ -70,6 +106,8 @@ RealtimeMeter& LiveEngine::beginEpoch(uint32_t sampleRateHz)
     {
         const std::lock_guard lock(epochMutex_);
         previous = std::exchange(epoch_, std::move(next));
+        epochBase_ += issuedThisEpoch_; // the previous worker issues no more ids
+        issuedThisEpoch_ = 0;
     }
     // The previous meter is no longer fed (the client is closed), so its worker can drain it and
     // stop; only then may the meter and the log go.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "server/audio/JackMeterClient.h"
+#include "server/engine/EngineFeed.h"
 #include "server/audio/RealtimeMeter.h"
 #include "server/engine/EngineWorker.h"
 #include "server/engine/SessionPlanner.h"
@@ -13,7 +14,9 @@
 
 // The live engine wired together: the JACK client feeding a RealtimeMeter on the RT thread, the
 // EngineWorker draining its queue, and the optional statistics log fed by the worker's snapshots.
-// `headroom serve` runs one; the network layer will read its snapshots.
+// `headroom serve` runs one; the network layer reads it through EngineFeed (listeners for the meter
+// frames and snapshots, which every new epoch's worker gets too, and a command path whose ids keep
+// increasing across epochs).
 //
 // A meter, its worker and its log form an epoch tied to one sample rate. The JACK client asks for
 // a new epoch (on its supervisor thread, with no process callback able to run) at the first
@@ -23,7 +26,8 @@
 // epoch, so statistics and the log simply continue.
 //
 // Threads: constructor, start(), stop() are [setup] (one controlling thread); jackStatus(),
-// latestSnapshot() and health() are [any] (a small mutex guards the epoch swap; never [rt]).
+// latestSnapshot(), health() and the EngineFeed methods are [any] (a small mutex guards the epoch
+// swap; never [rt]); setListeners() is [setup], before start().
 namespace headroom::server
 {
 
@@ -36,12 +40,12 @@ struct LiveEngineOptions
     std::size_t queueRecords = 1024; // ring capacity: 10 s of sub-blocks before drops
 };
 
-class LiveEngine
+class LiveEngine final : public EngineFeed
 {
 public:
     // [setup] Checks that the log can be opened (throws std::runtime_error naming it).
     LiveEngine(LivePlan plan, LiveEngineOptions options);
-    ~LiveEngine(); // stop()
+    ~LiveEngine() override; // stop()
     LiveEngine(const LiveEngine&) = delete;
     LiveEngine& operator=(const LiveEngine&) = delete;
 
@@ -53,9 +57,17 @@ public:
 
     // [any]
     [[nodiscard]] JackMeterClientStatus jackStatus() const noexcept { return client_->status(); }
-    [[nodiscard]] std::shared_ptr<const EngineSnapshot> latestSnapshot() const;
-    [[nodiscard]] EngineHealth health() const;
+    [[nodiscard]] std::shared_ptr<const EngineSnapshot> latestSnapshot() const override;
+    [[nodiscard]] EngineHealth health() const override;
     [[nodiscard]] const LivePlan& plan() const noexcept { return plan_; }
+
+    // EngineFeed
+    void setListeners(EngineListeners listeners) override { listeners_ = std::move(listeners); }
+    [[nodiscard]] const MeterPlan& meterPlan() const noexcept override { return plan_.plan; }
+    [[nodiscard]] SourceStatus sourceStatus() const override;
+    // Ids are epochBase_ + the worker's own id: a new epoch's worker counts from 1 again.
+    std::optional<uint64_t> submit(EngineCommand command) override;
+    [[nodiscard]] uint64_t lastCommandApplied() const override;
 
 private:
     struct Epoch
@@ -71,8 +83,11 @@ private:
     const LivePlan plan_;
     const LiveEngineOptions options_;
     std::unique_ptr<JackMeterClient> client_;
-    mutable std::mutex epochMutex_; // guards epoch_ against [any] readers during a swap
+    EngineListeners listeners_;     // [setup] given to every epoch's worker
+    mutable std::mutex epochMutex_; // guards the three below against [any] readers during a swap
     Epoch epoch_;
+    uint64_t epochBase_ = 0;      // command ids issued by the workers of earlier epochs
+    uint64_t issuedThisEpoch_ = 0; // command ids issued by the current worker
 };
 
 } // namespace headroom::server

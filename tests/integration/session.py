@@ -63,4 +63,6 @@ def generator_argv(headroom, server, client=GENERATOR, ports=None):
 
 
 def serve_argv(headroom, server, session_path, log_path):
-    return [headroom, "serve", "--session", session_path, "--jack-server", server, "--log", log_path]
+    # --listen on port 0: parallel runs (and anything already on 8080) never collide on the HTTP port.
+    return [headroom, "serve", "--session", session_path, "--jack-server", server, "--log", log_path,
+            "--listen", "127.0.0.1:0"]

@@ -1,0 +1,745 @@
+// The streaming server end to end: real Beast clients on 127.0.0.1 (port 0) against NetServer, fed
+// by a real EngineWorker draining a RealtimeMeter that plays generated sines in real time. No JACK.
+#include "server/net/NetServer.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "proto/JsonMessages.h"
+#include "proto/MeterFrameCodec.h"
+#include "server/audio/RealtimeMeter.h"
+#include "server/engine/EngineWorker.h"
+#include "server/net/ProtocolAdapter.h"
+#include "tests/support/TestSignals.h"
+
+using namespace headroom;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace
+{
+constexpr uint32_t kRate = 48000;
+constexpr std::size_t kPeriod = 480; // 10 ms
+
+// vox (mono input), gtr (stereo input), keys (stereo pre_insert): 5 meter channels.
+server::MeterPlan testPlan()
+{
+    server::MeterPlan plan;
+    const auto add = [&](const char* node, const char* stage, std::size_t channels) {
+        server::PlannedTap t;
+        t.nodeId = node;
+        t.stage = stage;
+        t.numChannels = channels;
+        t.layout = channels == 1 ? std::vector<dsp::ChannelRole>{dsp::ChannelRole::mono}
+                                 : std::vector<dsp::ChannelRole>{dsp::ChannelRole::left, dsp::ChannelRole::right};
+        t.target = server::defaultStageTarget(server::NodeKind::channel, stage);
+        plan.addTap(std::move(t));
+    };
+    add("vox", "input", 1);
+    add("gtr", "input", 2);
+    add("keys", "pre_insert", 2);
+    return plan;
+}
+
+// An EngineFeed over a worker and a meter that a thread feeds with -18 dBFS sines in real time.
+class TestEngine final : public server::EngineFeed
+{
+public:
+    TestEngine() : plan_(testPlan())
+    {
+        meter_.prepare(plan_, kRate, {}, 4096);
+        worker_.prepare(meter_.queue(), plan_, kRate, {}, {});
+    }
+    ~TestEngine() override { stop(); }
+
+    void start()
+    {
+        worker_.start();
+        running_ = true;
+        feeder_ = std::thread([this] { feed(); });
+    }
+    void stop()
+    {
+        running_ = false;
+        if (feeder_.joinable()) feeder_.join();
+        worker_.stop();
+    }
+    void setConnected(bool connected) { connected_ = connected; }
+
+    void setListeners(server::EngineListeners listeners) override
+    {
+        worker_.onMeterFrame(std::move(listeners.meterFrame));
+        worker_.onSnapshot(std::move(listeners.snapshot));
+    }
+    const server::MeterPlan& meterPlan() const noexcept override { return plan_; }
+    std::shared_ptr<const server::EngineSnapshot> latestSnapshot() const override { return worker_.latestSnapshot(); }
+    server::EngineHealth health() const override
+    {
+        server::EngineHealth h = worker_.health();
+        h.sourceRunning = connected_;
+        return h;
+    }
+    server::SourceStatus sourceStatus() const override
+    {
+        server::SourceStatus s;
+        s.connected = connected_;
+        s.sampleRateHz = kRate;
+        s.bufferFrames = 64;
+        return s;
+    }
+    std::optional<uint64_t> submit(server::EngineCommand command) override { return worker_.submit(command); }
+    uint64_t lastCommandApplied() const override { return worker_.lastCommandApplied(); }
+
+private:
+    void feed()
+    {
+        const std::vector<float> vox = test::sine(kRate, 997.0, -18.0, 1.0);
+        const std::vector<float> gtr = test::sine(kRate, 440.0, -12.0, 1.0);
+        auto next = std::chrono::steady_clock::now();
+        std::size_t offset = 0;
+        while (running_)
+        {
+            const float* channels[] = {vox.data() + offset, gtr.data() + offset, gtr.data() + offset,
+                                       vox.data() + offset, vox.data() + offset};
+            meter_.process(channels, kPeriod);
+            offset = (offset + kPeriod) % (kRate - kRate % kPeriod);
+            next += 10ms;
+            std::this_thread::sleep_until(next);
+        }
+    }
+
+    server::MeterPlan plan_;
+    server::RealtimeMeter meter_;
+    server::EngineWorker worker_;
+    std::thread feeder_;
+    std::atomic<bool> running_{false};
+    std::atomic<bool> connected_{true};
+};
+
+// The server and its engine, on their own threads.
+struct Rig
+{
+    explicit Rig(server::net::NetOptions options = {}, bool startEngine = true)
+    {
+        options.listenAddress = "127.0.0.1";
+        options.listenPort = 0;
+        if (options.webRoot.empty()) options.webRoot = webRoot();
+        server = std::make_unique<server::net::NetServer>(
+            options, engine, server::net::makeHelloTemplate(engine.meterPlan(), nullptr, "test"),
+            [](std::string_view) {});
+        server->open();
+        if (startEngine) engine.start();
+        thread = std::thread([this] { server->run(false); });
+    }
+    ~Rig()
+    {
+        server->shutdown();
+        if (thread.joinable()) thread.join();
+        engine.stop();
+    }
+    static std::string webRoot()
+    {
+        static const std::string root = [] {
+            const auto dir = std::filesystem::temp_directory_path() /
+                             ("headroom-net-test-" + std::to_string(::getpid()));
+            std::filesystem::create_directories(dir / "js");
+            std::ofstream(dir / "index.html") << "<!doctype html><title>Headroom</title>";
+            std::ofstream(dir / "js" / "app.js") << "export const x = 1;";
+            std::ofstream(dir / ".hidden") << "secret";
+            std::error_code ec;
+            std::filesystem::create_symlink("/etc/hostname", dir / "link.txt", ec);
+            return dir.string();
+        }();
+        return root;
+    }
+    uint16_t port() const { return server->port(); }
+
+    TestEngine engine;
+    std::unique_ptr<server::net::NetServer> server;
+    std::thread thread;
+};
+
+struct Message
+{
+    bool text = false;
+    std::string data;
+};
+
+struct ClientOptions
+{
+    std::optional<std::string> origin; // default: same origin
+    std::vector<std::string> subprotocols;
+    std::string host; // default 127.0.0.1:PORT
+    int receiveBufferBytes = 0;
+};
+
+ClientOptions withProtocols(std::vector<std::string> protocols, std::optional<std::string> origin = std::nullopt,
+                            std::string host = "")
+{
+    ClientOptions o;
+    o.subprotocols = std::move(protocols);
+    o.origin = std::move(origin);
+    o.host = std::move(host);
+    return o;
+}
+
+// A WebSocket client on its own io_context; reads run for a bounded time.
+class Client
+{
+public:
+    explicit Client(uint16_t port) : Client(port, ClientOptions()) {}
+    Client(uint16_t port, ClientOptions options) : ws_(ioc_)
+    {
+        const std::string host = options.host.empty() ? "127.0.0.1:" + std::to_string(port) : options.host;
+        const std::string origin = options.origin.value_or("http://" + host);
+        std::string protocols;
+        for (const auto& p : options.subprotocols) protocols += (protocols.empty() ? "" : ", ") + p;
+        auto& socket = beast::get_lowest_layer(ws_).socket();
+        socket.open(tcp::v4());
+        if (options.receiveBufferBytes > 0)
+            socket.set_option(asio::socket_base::receive_buffer_size(options.receiveBufferBytes));
+        socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        ws_.set_option(websocket::stream_base::decorator([origin, protocols](websocket::request_type& req) {
+            if (!origin.empty()) req.set(http::field::origin, origin);
+            if (!protocols.empty()) req.set(http::field::sec_websocket_protocol, protocols);
+        }));
+        beast::error_code ec;
+        ws_.handshake(response_, host, "/ws", ec);
+        handshakeError_ = ec;
+        ws_.read_message_max(1 << 20);
+    }
+
+    bool connected() const { return !handshakeError_; }
+    unsigned status() const { return response_.result_int(); }
+    const websocket::response_type& response() const { return response_; }
+
+    // The next message, or none after timeout / when the connection ended (ended(), closeCode()).
+    // A read that times out stays pending and is continued by the next call.
+    std::optional<Message> read(std::chrono::milliseconds timeout = 2000ms)
+    {
+        if (ended_) return std::nullopt;
+        if (!pending_)
+        {
+            pending_ = true;
+            buffer_.clear();
+            ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
+                pending_ = false;
+                if (ec)
+                {
+                    ended_ = true;
+                    endError_ = ec;
+                    return;
+                }
+                received_ = Message{ws_.got_text(), beast::buffers_to_string(buffer_.data())};
+            });
+        }
+        ioc_.restart();
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (pending_ && std::chrono::steady_clock::now() < deadline)
+            ioc_.run_one_until(deadline);
+        return std::exchange(received_, std::nullopt);
+    }
+    [[nodiscard]] bool ended() const { return ended_; }
+
+    // Reads until a message satisfies pred (or the deadline).
+    template <typename Pred>
+    std::optional<Message> readUntil(Pred pred, std::chrono::milliseconds timeout = 3000ms)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline)
+        {
+            auto m = read(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()) + 1ms);
+            if (!m)
+            {
+                if (ended_) return std::nullopt;
+                continue;
+            }
+            if (pred(*m)) return m;
+        }
+        return std::nullopt;
+    }
+
+    std::optional<nlohmann::json> readJson(const std::string& type, std::chrono::milliseconds timeout = 3000ms)
+    {
+        auto m = readUntil(
+            [&](const Message& msg) {
+                if (!msg.text) return false;
+                const auto j = nlohmann::json::parse(msg.data, nullptr, false);
+                return !j.is_discarded() && j.value("type", "") == type;
+            },
+            timeout);
+        if (!m) return std::nullopt;
+        return nlohmann::json::parse(m->data);
+    }
+
+    // Binary frames received within the duration (other messages skipped).
+    int countFrames(std::chrono::milliseconds duration)
+    {
+        int frames = 0;
+        const auto end = std::chrono::steady_clock::now() + duration;
+        while (std::chrono::steady_clock::now() < end)
+        {
+            auto m = read(std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()) + 1ms);
+            if (!m && ended_) break;
+            if (m && !m->text) ++frames;
+        }
+        return frames;
+    }
+
+    void sendText(const std::string& text)
+    {
+        ws_.text(true);
+        ws_.write(asio::buffer(text));
+    }
+    void sendBinary(const std::string& bytes)
+    {
+        ws_.binary(true);
+        ws_.write(asio::buffer(bytes));
+    }
+
+    // The close code the server sent, once read() returned none because the connection ended.
+    std::optional<uint16_t> closeCode()
+    {
+        if (endError_ == websocket::error::closed) return static_cast<uint16_t>(ws_.reason().code);
+        return std::nullopt;
+    }
+    // Reads until the connection ends; the server's close code, if it sent one.
+    std::optional<uint16_t> waitForClose(std::chrono::milliseconds timeout = 5000ms)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!ended_ && std::chrono::steady_clock::now() < deadline)
+            read(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()) + 1ms);
+        return closeCode();
+    }
+
+private:
+    asio::io_context ioc_;
+    websocket::stream<beast::tcp_stream> ws_;
+    beast::flat_buffer buffer_;
+    websocket::response_type response_;
+    beast::error_code handshakeError_;
+    beast::error_code endError_;
+    bool ended_ = false;
+    bool pending_ = false;
+    std::optional<Message> received_;
+};
+
+// A raw HTTP exchange: status code (0 when the connection was reset or closed without an answer)
+// and the response text.
+struct RawResponse
+{
+    unsigned status = 0;
+    std::string text;
+};
+
+RawResponse rawHttp(uint16_t port, const std::string& request)
+{
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    beast::error_code ec;
+    asio::write(socket, asio::buffer(request), ec);
+    std::string text;
+    std::array<char, 4096> chunk{};
+    for (;;)
+    {
+        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        text.append(chunk.data(), n);
+        if (ec) break;
+    }
+    RawResponse r;
+    r.text = text;
+    if (text.starts_with("HTTP/1.1 ") && text.size() >= 12) r.status = static_cast<unsigned>(std::stoul(text.substr(9, 3)));
+    if (ec && ec != asio::error::eof) r.status = 0; // a reset
+    return r;
+}
+
+RawResponse get(uint16_t port, const std::string& target, const std::string& host = "")
+{
+    return rawHttp(port, "GET " + target + " HTTP/1.1\r\nHost: " +
+                             (host.empty() ? "127.0.0.1:" + std::to_string(port) : host) +
+                             "\r\nConnection: close\r\n\r\n");
+}
+
+// The status of a WebSocket upgrade request that is expected to be refused (read up to the header end).
+unsigned upgradeStatus(uint16_t port, const std::string& origin, const std::string& protocols, const std::string& host = "")
+{
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    const std::string h = host.empty() ? "127.0.0.1:" + std::to_string(port) : host;
+    std::string request = "GET /ws HTTP/1.1\r\nHost: " + h +
+                          "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n";
+    if (!origin.empty()) request += "Origin: " + origin + "\r\n";
+    if (!protocols.empty()) request += "Sec-WebSocket-Protocol: " + protocols + "\r\n";
+    request += "\r\n";
+    asio::write(socket, asio::buffer(request));
+    std::string text;
+    beast::error_code ec;
+    std::array<char, 1024> chunk{};
+    while (text.find("\r\n\r\n") == std::string::npos && !ec)
+    {
+        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        text.append(chunk.data(), n);
+    }
+    return text.starts_with("HTTP/1.1 ") ? static_cast<unsigned>(std::stoul(text.substr(9, 3))) : 0u;
+}
+
+std::string body(const RawResponse& r)
+{
+    const std::size_t p = r.text.find("\r\n\r\n");
+    return p == std::string::npos ? std::string() : r.text.substr(p + 4);
+}
+
+proto::MeterFrame decodeFrame(const Message& m)
+{
+    auto decoded = proto::decodeMeterFrame({reinterpret_cast<const uint8_t*>(m.data.data()), m.data.size()});
+    EXPECT_TRUE(decoded.ok());
+    return decoded ? decoded.value() : proto::MeterFrame{};
+}
+
+double metric(uint16_t port, const std::string& name)
+{
+    const std::string text = body(get(port, "/metrics"));
+    const std::size_t p = text.find("\n" + name + " ");
+    if (p == std::string::npos) return -1.0;
+    return std::stod(text.substr(p + name.size() + 2));
+}
+} // namespace
+
+// ---- WebSocket stream ------------------------------------------------------------------------
+
+TEST(NetServer, SendsHelloThenBinaryMeterFramesThatDecodeToTheSignalLevels)
+{
+    Rig rig;
+    Client client(rig.port());
+    ASSERT_TRUE(client.connected());
+    auto hello = client.read();
+    ASSERT_TRUE(hello && hello->text);
+    const auto j = nlohmann::json::parse(hello->data);
+    EXPECT_EQ(j["type"], "hello");
+    EXPECT_EQ(j["role"], "viewer");
+    EXPECT_EQ(j["protocol"], proto::kProtocolVersion);
+    EXPECT_EQ(j["topology"]["taps"].size(), 3u);
+    EXPECT_EQ(j["topology"]["num_meter_channels"], 5);
+
+    auto frameMessage = client.readUntil([](const Message& m) { return !m.text; });
+    // Wait for a frame with settled readings (the 300 ms RMS window filled).
+    std::optional<proto::MeterFrame> frame;
+    for (int i = 0; i < 60 && frameMessage; ++i)
+    {
+        frame = decodeFrame(*frameMessage);
+        if (frame->level(proto::MeterField::rms)[0] > -1850 && frame->level(proto::MeterField::rms)[0] < -1750) break;
+        frameMessage = client.readUntil([](const Message& m) { return !m.text; });
+    }
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->numChannels(), 5u);
+    EXPECT_EQ(frame->fields, proto::kDefaultMeterFields);
+    EXPECT_NEAR(frame->level(proto::MeterField::rms)[0], -1800, 20);  // vox: -18 dBFS (AES17 sine)
+    EXPECT_NEAR(frame->level(proto::MeterField::rms)[1], -1200, 20);  // gtr: -12 dBFS
+    EXPECT_NEAR(frame->level(proto::MeterField::truePeak)[1], -1200, 30);
+}
+
+TEST(NetServer, SendsStatisticsJsonOfEveryNode)
+{
+    Rig rig;
+    Client client(rig.port());
+    auto stats = client.readJson("stats");
+    ASSERT_TRUE(stats);
+    ASSERT_EQ((*stats)["nodes"].size(), 3u);
+    EXPECT_EQ((*stats)["nodes"][0]["id"], "vox");
+}
+
+TEST(NetServer, SendsAtThirtyHertzByDefaultAndAtTheSubscribedRate)
+{
+    Rig rig;
+    Client client(rig.port());
+    ASSERT_TRUE(client.readUntil([](const Message& m) { return !m.text; }));
+    const int defaultRate = client.countFrames(2000ms);
+    EXPECT_GE(defaultRate, 52);
+    EXPECT_LE(defaultRate, 66);
+
+    client.sendText(R"({"type":"subscribe","id":7,"rate_hz":10})");
+    auto ack = client.readJson("ack");
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["id"], 7);
+    const int slow = client.countFrames(2000ms);
+    EXPECT_GE(slow, 16);
+    EXPECT_LE(slow, 24);
+
+    client.sendText(R"({"type":"subscribe","rate_hz":60})");
+    client.countFrames(200ms);
+    const int fast = client.countFrames(2000ms);
+    EXPECT_GE(fast, 100);
+    EXPECT_LE(fast, 130);
+}
+
+TEST(NetServer, SubscriptionToANodeSendsOnlyItsChannelsAndStatistics)
+{
+    Rig rig;
+    Client client(rig.port());
+    client.sendText(R"({"type":"subscribe","id":1,"nodes":["gtr"],"fields":["rms","sample_peak"]})");
+    ASSERT_TRUE(client.readJson("ack"));
+    auto m = client.readUntil([](const Message& msg) { return !msg.text; });
+    ASSERT_TRUE(m);
+    const proto::MeterFrame frame = decodeFrame(*m);
+    ASSERT_EQ(frame.numChannels(), 2u);
+    ASSERT_EQ(frame.ranges.size(), 1u);
+    EXPECT_EQ(frame.ranges[0], (proto::ChannelRange{1, 2}));
+    EXPECT_EQ(frame.fields, proto::fieldBit(proto::MeterField::rms) | proto::fieldBit(proto::MeterField::samplePeak));
+    auto stats = client.readJson("stats");
+    ASSERT_TRUE(stats);
+    ASSERT_EQ((*stats)["nodes"].size(), 1u);
+    EXPECT_EQ((*stats)["nodes"][0]["id"], "gtr");
+
+    client.sendText(R"({"type":"subscribe","id":2,"nodes":["nope"]})");
+    auto error = client.readJson("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["code"], "unknown_node");
+
+    client.sendText(R"({"type":"subscribe","id":3,"paused":true})");
+    ASSERT_TRUE(client.readJson("ack"));
+    client.countFrames(100ms);
+    EXPECT_EQ(client.countFrames(500ms), 0);
+}
+
+// ---- roles -------------------------------------------------------------------------------------
+
+TEST(NetServer, ViewerCommandIsRefusedAndControlCommandIsAppliedAndAcknowledged)
+{
+    server::net::NetOptions options;
+    options.controlToken = "c0ntrol-Secret";
+    Rig rig(options);
+
+    Client viewer(rig.port());
+    ASSERT_TRUE(viewer.connected());
+    viewer.sendText(R"({"type":"command","id":5,"name":"reset_peaks"})");
+    auto error = viewer.readJson("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["code"], "forbidden");
+    EXPECT_EQ((*error)["id"], 5);
+    EXPECT_EQ(rig.engine.lastCommandApplied(), 0u);
+
+    Client control(rig.port(), withProtocols({"headroom.v1", "headroom.token.c0ntrol-Secret"}));
+    ASSERT_TRUE(control.connected());
+    EXPECT_EQ(control.response()[http::field::sec_websocket_protocol], "headroom.v1");
+    auto hello = control.readJson("hello");
+    ASSERT_TRUE(hello);
+    EXPECT_EQ((*hello)["role"], "control");
+    control.sendText(R"({"type":"command","id":9,"name":"reset_integrated_loudness"})");
+    auto ack = control.readJson("ack");
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["id"], 9);
+    EXPECT_EQ((*ack)["request"], "reset_integrated_loudness");
+    EXPECT_EQ(rig.engine.lastCommandApplied(), 1u);
+    EXPECT_EQ(metric(rig.port(), "headroom_resets_total"), 1.0);
+}
+
+TEST(NetServer, RefusesAForeignOriginAWrongTokenAndAMissingTokenBeforeTheUpgrade)
+{
+    server::net::NetOptions options;
+    options.viewerToken = "v1ewer";
+    options.allowedOrigins = {"http://studio.example:8080"};
+    Rig rig(options);
+
+    const uint16_t port = rig.port();
+    const std::string self = "http://127.0.0.1:" + std::to_string(port);
+    EXPECT_EQ(upgradeStatus(port, self, ""), 401u);
+    EXPECT_EQ(upgradeStatus(port, self, "headroom.v1, headroom.token.nope"), 403u);
+    EXPECT_EQ(upgradeStatus(port, "http://evil.example", "headroom.v1, headroom.token.v1ewer"), 403u);
+    EXPECT_EQ(upgradeStatus(port, self, "headroom.v1, headroom.token.v1ewer", "evil.example"), 421u);
+    EXPECT_EQ(upgradeStatus(port, self, "headroom.token.v1ewer"), 400u); // the token needs headroom.v1
+    Client noToken(port);
+    EXPECT_FALSE(noToken.connected());
+    Client allowed(port, withProtocols({"headroom.v1", "headroom.token.v1ewer"}, "http://studio.example:8080"));
+    EXPECT_TRUE(allowed.connected());
+    auto hello = allowed.readJson("hello");
+    ASSERT_TRUE(hello);
+    EXPECT_EQ((*hello)["role"], "viewer");
+    EXPECT_GE(metric(rig.port(), "headroom_rejected_origins_total"), 1.0);
+    EXPECT_GE(metric(rig.port(), "headroom_rejected_connections_total"), 3.0);
+}
+
+// ---- bad client messages -----------------------------------------------------------------------
+
+TEST(NetServer, ClosesOversizedMalformedAndBinaryClientsWithTheRightCodesWhileOthersKeepReceiving)
+{
+    Rig rig;
+    Client healthy(rig.port());
+    ASSERT_TRUE(healthy.readUntil([](const Message& m) { return !m.text; }));
+
+    Client big(rig.port());
+    big.sendText(R"({"type":"subscribe","x":")" + std::string(5000, 'a') + "\"}");
+    EXPECT_EQ(big.waitForClose(), 1009);
+
+    Client binary(rig.port());
+    binary.sendBinary(std::string("\x01\x02garbage", 9));
+    auto error = binary.readJson("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["code"], "binary_not_accepted");
+    EXPECT_EQ(binary.waitForClose(), 1003);
+
+    Client utf8(rig.port());
+    utf8.sendText("\xff\xfe");
+    EXPECT_EQ(utf8.waitForClose(), 1007);
+
+    Client malformed(rig.port());
+    malformed.sendText("{not json");
+    auto badJson = malformed.readJson("error");
+    ASSERT_TRUE(badJson);
+    EXPECT_EQ((*badJson)["code"], "bad_json");
+    for (int i = 0; i < 30; ++i) malformed.sendText("[]");
+    EXPECT_EQ(malformed.waitForClose(), 1008);
+
+    const int frames = healthy.countFrames(1000ms);
+    EXPECT_GE(frames, 25);
+}
+
+// ---- slow clients ------------------------------------------------------------------------------
+
+TEST(NetServer, ClosesAClientThatNeverReadsWhileAHealthyClientKeepsThirtyFramesPerSecond)
+{
+    server::net::NetOptions options;
+    options.writeStallTimeout = 1500ms;
+    options.socketSendBufferBytes = 4096;
+    Rig rig(options);
+    Client healthy(rig.port());
+    ClientOptions small;
+    small.receiveBufferBytes = 2048;
+    Client stuck(rig.port(), small); // never reads
+    ASSERT_TRUE(stuck.connected());
+    ASSERT_TRUE(healthy.readUntil([](const Message& m) { return !m.text; }));
+
+    int frames = 0;
+    const auto start = std::chrono::steady_clock::now();
+    bool closed = false;
+    while (std::chrono::steady_clock::now() - start < 6s)
+    {
+        frames += healthy.countFrames(1000ms);
+        if (rig.server->counters().stalledClosed.load() >= 1)
+        {
+            closed = true;
+            break;
+        }
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_TRUE(closed);
+    EXPECT_NEAR(frames / seconds, 30.0, 3.0);
+    EXPECT_EQ(rig.server->counters().wsClients.load(), 1);
+    EXPECT_GE(rig.server->counters().framesMerged.load(), 1u);
+    const int after = healthy.countFrames(1000ms);
+    EXPECT_GE(after, 27);
+}
+
+// ---- HTTP --------------------------------------------------------------------------------------
+
+TEST(NetServer, AnswersLivezReadyzAndMetrics)
+{
+    Rig rig;
+    EXPECT_EQ(get(rig.port(), "/livez").status, 200u);
+    const RawResponse ready = get(rig.port(), "/readyz?verbose");
+    EXPECT_EQ(ready.status, 200u);
+    EXPECT_NE(body(ready).find("[+]audio_source_connected ok"), std::string::npos);
+    rig.engine.setConnected(false);
+    const RawResponse notReady = get(rig.port(), "/readyz?verbose");
+    EXPECT_EQ(notReady.status, 503u);
+    EXPECT_NE(body(notReady).find("[-]audio_source_connected failed"), std::string::npos);
+    EXPECT_EQ(get(rig.port(), "/readyz").status, 503u);
+    rig.engine.setConnected(true);
+
+    Client client(rig.port());
+    ASSERT_TRUE(client.readUntil([](const Message& m) { return !m.text; }));
+    const RawResponse metrics = get(rig.port(), "/metrics");
+    EXPECT_EQ(metrics.status, 200u);
+    const std::string text = body(metrics);
+    for (const char* line : {"# TYPE headroom_ws_clients gauge\nheadroom_ws_clients 1\n",
+                             "# TYPE headroom_frames_sent_total counter", "# TYPE headroom_jack_xruns_total counter",
+                             "headroom_jack_connected 1\n", "headroom_sample_rate_hertz 48000\n",
+                             "headroom_buffer_size_frames 64\n", "# TYPE headroom_records_dropped_total counter",
+                             "# TYPE headroom_resets_total counter", "# TYPE headroom_rejected_origins_total counter",
+                             "# TYPE headroom_frames_merged_total counter", "# TYPE headroom_frames_dropped_total counter"})
+        EXPECT_NE(text.find(line), std::string::npos) << line;
+    EXPECT_GE(metric(rig.port(), "headroom_frames_sent_total"), 1.0);
+
+    ASSERT_TRUE(client.readJson("stats"));
+    const RawResponse snapshot = get(rig.port(), "/api/v1/snapshot");
+    EXPECT_EQ(snapshot.status, 200u);
+    const auto j = nlohmann::json::parse(body(snapshot));
+    EXPECT_EQ(j["nodes"].size(), 3u);
+}
+
+TEST(NetServer, ServesOnlyAllowListedFilesAndRefusesTraversalWithoutAReset)
+{
+    Rig rig;
+    const uint16_t port = rig.port();
+    const RawResponse index = get(port, "/");
+    EXPECT_EQ(index.status, 200u);
+    EXPECT_NE(index.text.find("Content-Type: text/html"), std::string::npos);
+    EXPECT_NE(index.text.find("X-Content-Type-Options: nosniff"), std::string::npos);
+    EXPECT_NE(index.text.find("Referrer-Policy: no-referrer"), std::string::npos);
+    EXPECT_NE(index.text.find("Content-Security-Policy: default-src 'self'; connect-src 'self'"), std::string::npos);
+    EXPECT_NE(index.text.find("Cache-Control: no-cache"), std::string::npos);
+    const RawResponse js = get(port, "/js/app.js?v=1");
+    EXPECT_EQ(js.status, 200u);
+    EXPECT_NE(js.text.find("Content-Type: text/javascript"), std::string::npos);
+
+    for (const char* target : {"/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", "//etc/passwd",
+                               "/a/../../x", "/index.html%00.js", "/js", "/link.txt", "/.hidden", "/%zz",
+                               "http://127.0.0.1/index.html", "/js/../index.html"})
+    {
+        const RawResponse r = get(port, target);
+        EXPECT_TRUE(r.status == 400 || r.status == 404) << target << " -> " << r.status;
+    }
+    EXPECT_EQ(get(port, "/index.html", "evil.example").status, 421u);
+    EXPECT_EQ(rawHttp(port, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2000000\r\n\r\n" +
+                                std::string(100000, 'x'))
+                  .status,
+              413u);
+    EXPECT_EQ(rawHttp(port, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n").status,
+              431u);
+    EXPECT_EQ(rawHttp(port, "DELETE / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status, 405u);
+}
+
+// ---- shutdown ----------------------------------------------------------------------------------
+
+TEST(NetServer, GracefulShutdownClosesEveryWebSocketWithGoingAway)
+{
+    auto rig = std::make_unique<Rig>();
+    Client a(rig->port());
+    Client b(rig->port());
+    ASSERT_TRUE(a.readUntil([](const Message& m) { return !m.text; }));
+    ASSERT_TRUE(b.readUntil([](const Message& m) { return !m.text; }));
+    const auto start = std::chrono::steady_clock::now();
+    rig->server->shutdown();
+    EXPECT_EQ(a.waitForClose(3000ms), 1001);
+    EXPECT_EQ(b.waitForClose(3000ms), 1001);
+    rig->thread.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    rig.reset();
+}
