@@ -20,6 +20,7 @@ if(HEADROOM_RTSAN)
     ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
     ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
   find_package(Boost 1.74 REQUIRED)
+  find_package(OpenSSL REQUIRED) # server/net: --tls-cert
   add_executable(headroom_rtsan
     ${PROJECT_SOURCE_DIR}/server/live_main.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/CommandSupport.cpp
@@ -30,7 +31,7 @@ if(HEADROOM_RTSAN)
   target_compile_definitions(headroom_rtsan PRIVATE HEADROOM_RTSAN=1 BOOST_ASIO_NO_DEPRECATED
                                                     BOOST_BEAST_USE_STD_STRING_VIEW)
   target_link_libraries(headroom_rtsan PRIVATE headroom_dsp headroom_proto Boost::headers PkgConfig::JACK PkgConfig::SNDFILE
-                                               nlohmann_json::nlohmann_json headroom_warnings
+                                               nlohmann_json::nlohmann_json OpenSSL::SSL headroom_warnings
                         -Wl,--whole-archive "${HEADROOM_RTSAN_RUNTIME}" -Wl,--no-whole-archive
                         -lpthread -ldl -lrt)
 endif()

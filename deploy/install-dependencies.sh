@@ -8,6 +8,7 @@ packages=(
   libsndfile1-dev nlohmann-json3-dev          # file I/O, JSON
   libjack-jackd2-dev                          # the live engine's JACK client
   libboost-dev                                # Boost.Asio/Beast 1.74 (header-only): the streaming server
+  libssl-dev                                  # OpenSSL (libssl3): serve --tls-cert/--tls-key, HTTPS and WSS
   sox                                         # generates the example signal of the first run
 )
 test_packages=(
@@ -15,6 +16,7 @@ test_packages=(
   libebur128-dev                              # test-only oracle for the differential loudness test
   jackd2 python3                              # integration tests: a private jackd -d dummy, orchestration
   nodejs                                      # web/js tests with node's built-in runner
+  openssl                                     # net_tests make a self-signed test certificate
   clang-19 libclang-rt-19-dev llvm-19         # RealtimeSanitizer runtime and symbolizer (headroom_rtsan)
 )
 if [[ "${1:-}" == "--test" ]]; then packages+=("${test_packages[@]}"); fi

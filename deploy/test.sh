@@ -20,3 +20,15 @@ cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEADROOM_
   -DHEADROOM_BUILD_BENCH=OFF
 cmake --build "$tsan_dir" --parallel "$jobs" --target engine_tsan_tests headroom_tsan
 ctest --test-dir "$tsan_dir" -L tsan --output-on-failure --timeout 600
+
+# libFuzzer (hardening-checklist.md §6 F-1): a third, small clang build of only the fuzz targets
+# (tests/fuzz/: client messages, meter frames, the HTTP request router and asset lookup), each run
+# for HEADROOM_FUZZ_SECONDS (default 30) from a copy of its seed corpus; a crash, leak, timeout or
+# broken property fails the script. -O1 with assertions on (Debug), warnings are errors.
+fuzz_dir=${HEADROOM_FUZZ_BUILD_DIR:-$build_dir-fuzz}
+fuzz_cxx=$(command -v clang++-19 || command -v clang++-14 || command -v clang++)
+cmake -S . -B "$fuzz_dir" -G Ninja -DCMAKE_CXX_COMPILER="$fuzz_cxx" -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DHEADROOM_WERROR=ON -DHEADROOM_FUZZ=ON -DHEADROOM_BUILD_TESTS=OFF \
+  -DHEADROOM_BUILD_BENCH=OFF
+cmake --build "$fuzz_dir" --parallel "$jobs" --target headroom_fuzzers
+tests/fuzz/run.sh "$fuzz_dir"

@@ -24,6 +24,7 @@ constexpr const char* kHelp =
     "Usage: headroom serve --session FILE [--jack-server NAME] [--client-name NAME] [--log FILE|-]\n"
     "                      [--listen ADDR:PORT] [--allow-host NAME]... [--allow-origin ORIGIN]...\n"
     "                      [--viewer-token TOKEN] [--control-token TOKEN] [--web-root DIR]\n"
+    "                      [--tls-cert FILE --tls-key FILE]\n"
     "\n"
     "Meters a studio live: opens a JACK client with one input port per tapped channel of the session\n"
     "(named <node>/<stage>/<n>, e.g. vocal/pre_insert/1), connects each to the session's source port\n"
@@ -52,11 +53,16 @@ constexpr const char* kHelp =
     "                      subprotocol headroom.token.TOKEN next to headroom.v1\n"
     "  --web-root DIR      the dashboard's files (default: the installed share/headroom/web, else\n"
     "                      the source tree's web/)\n"
+    "  --tls-cert FILE     with --tls-key: serve HTTPS and WSS (and no plaintext) on --listen;\n"
+    "                      FILE is the PEM certificate chain, leaf first. TLS 1.2 and 1.3 only,\n"
+    "                      ECDHE with AES-GCM or ChaCha20 (docs/NETWORK.md, TLS)\n"
+    "  --tls-key FILE      the certificate's PEM private key, unencrypted (keep it mode 0600)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Events (connections, JACK status, warnings) are logged on standard error.\n"
     "SIGINT or SIGTERM stops it cleanly: our ports disappear, the last log lines are written.\n"
-    "Exit status: 0 stopped by a signal; 1 the session or the log cannot be used; 2 usage error.\n";
+    "Exit status: 0 stopped by a signal; 1 the session, the log, the address or the TLS files\n"
+    "cannot be used; 2 usage error.\n";
 
 void say(std::string_view line)
 {
@@ -145,12 +151,18 @@ ServeArguments parseServeArguments(std::span<const std::string> args)
             parsed.controlToken = reader.value("--control-token");
         else if (reader.is("--web-root"))
             parsed.webRoot = reader.value("--web-root");
+        else if (reader.is("--tls-cert"))
+            parsed.tlsCertFile = reader.value("--tls-cert");
+        else if (reader.is("--tls-key"))
+            parsed.tlsKeyFile = reader.value("--tls-key");
         else
             throw cli::CommandUsageError("unknown option '" + reader.current() + "'");
     }
     if (parsed.help) return parsed;
     if (parsed.sessionPath.empty()) throw cli::CommandUsageError("--session FILE is required");
     if (parsed.clientName.empty()) throw cli::CommandUsageError("--client-name must not be empty");
+    if (parsed.tlsCertFile.empty() != parsed.tlsKeyFile.empty())
+        throw cli::CommandUsageError("--tls-cert and --tls-key go together (TLS needs both)");
     if (parsed.logPath.empty() && std::find(args.begin(), args.end(), "--log") != args.end())
         throw cli::CommandUsageError("--log needs FILE or -");
     for (const std::string* token : {&parsed.viewerToken, &parsed.controlToken})
@@ -211,6 +223,8 @@ int runServeCommand(std::span<const std::string> args)
         netOptions.viewerToken = envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
         netOptions.controlToken = envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
         netOptions.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
+        netOptions.tlsCertFile = arguments.tlsCertFile;
+        netOptions.tlsKeyFile = arguments.tlsKeyFile;
         if (!arguments.webRoot.empty() && !std::filesystem::is_directory(arguments.webRoot))
             throw std::runtime_error("--web-root " + arguments.webRoot + " is not a directory");
         server = std::make_unique<net::NetServer>(std::move(netOptions), *engine, std::move(hello),

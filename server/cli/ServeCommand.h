@@ -11,7 +11,8 @@
 // JSON line per node per second of audio to --log. Starts without a JACK server and keeps trying;
 // survives the server going away and coming back (at another rate or period size too).
 // Serves the dashboard, the WebSocket stream (hello, binary meter frames, statistics, commands),
-// /livez /readyz /metrics and /api/v1/snapshot on --listen (server/net/, docs/NETWORK.md).
+// /livez /readyz /metrics and /api/v1/snapshot on --listen (server/net/, docs/NETWORK.md); with
+// --tls-cert/--tls-key, as HTTPS and WSS only (TLS 1.2+).
 // SIGINT/SIGTERM: stop accepting, close every WebSocket with 1001, then deactivate and close JACK
 // (our ports disappear), stop the worker (last log lines), exit 0.
 //
@@ -33,6 +34,8 @@ struct ServeArguments
     std::string viewerToken;                 // --viewer-token or $HEADROOM_VIEWER_TOKEN (never logged)
     std::string controlToken;                // --control-token or $HEADROOM_CONTROL_TOKEN (never logged)
     std::string webRoot;                     // --web-root DIR; empty: the installed or source web/
+    std::string tlsCertFile;                 // --tls-cert FILE (with --tls-key): HTTPS/WSS only
+    std::string tlsKeyFile;                  // --tls-key FILE
 };
 
 // [setup] "ADDR:PORT" or "[V6ADDR]:PORT" (port 0: any free port). Throws cli::CommandUsageError.

@@ -5,18 +5,18 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include "server/engine/SnapshotJson.h"
+#include "server/net/BeastRequestFacts.h"
 #include "server/net/WebSocketSession.h"
 
 namespace headroom::server::net
 {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
-namespace websocket = boost::beast::websocket;
 namespace asio = boost::asio;
 
 namespace
@@ -34,37 +34,73 @@ bool isLoopback(const asio::ip::address& address)
 }
 } // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket&& socket, ServerContext& context, ConnectionSlot slot)
-    : stream_(std::move(socket)), buffer_(context.options.headerLimitBytes + 4096), context_(context),
+template <class Stream>
+BasicHttpSession<Stream>::BasicHttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot)
+    : stream_(std::move(stream)), buffer_(context.options.headerLimitBytes + 4096), context_(context),
       slot_(std::move(slot))
 {
     beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    const auto endpoint = lowest().socket().remote_endpoint(ec);
     peerIsLoopback_ = !ec && isLoopback(endpoint.address());
 }
 
-void HttpSession::run()
+template <class Stream>
+void BasicHttpSession<Stream>::run()
 {
-    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::doRead, shared_from_this()));
+    auto self = this->shared_from_this();
+    if constexpr (kTls)
+        asio::dispatch(lowest().get_executor(), beast::bind_front_handler(&BasicHttpSession::doHandshake, self));
+    else
+        asio::dispatch(lowest().get_executor(), beast::bind_front_handler(&BasicHttpSession::doRead, self));
 }
 
-void HttpSession::doRead()
+template <class Stream>
+void BasicHttpSession<Stream>::doHandshake()
+{
+    if constexpr (kTls)
+    {
+        // The whole handshake within tlsHandshakeTimeout (a client that connects and stays silent,
+        // or trickles its ClientHello, is cut off like a slowloris header).
+        lowest().expires_after(context_.options.tlsHandshakeTimeout);
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                beast::bind_front_handler(&BasicHttpSession::onHandshake, this->shared_from_this()));
+    }
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::onHandshake(beast::error_code ec)
+{
+    if (ec)
+    {
+        // Plain HTTP on the TLS port, TLS 1.0/1.1 only, no shared cipher, a timeout: no TLS, so no
+        // HTTP answer either; close cleanly (FIN, the unread bytes drained: no reset).
+        context_.counters.tlsHandshakeFailures.fetch_add(1, std::memory_order_relaxed);
+        lingeringClose();
+        return;
+    }
+    tlsUp_ = true;
+    doRead();
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::doRead()
 {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(context_.options.headerLimitBytes));
     parser_->body_limit(0);
     // First request: the header must arrive within headerTimeout (slowloris). Later ones on a
     // keep-alive connection: the connection may idle up to keepAliveTimeout, then it is closed.
-    stream_.expires_after(firstRequest_ ? context_.options.headerTimeout : context_.options.keepAliveTimeout);
+    lowest().expires_after(firstRequest_ ? context_.options.headerTimeout : context_.options.keepAliveTimeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+                            beast::bind_front_handler(&BasicHttpSession::onRead, this->shared_from_this()));
 }
 
-void HttpSession::onRead(beast::error_code ec, std::size_t)
+template <class Stream>
+void BasicHttpSession<Stream>::onRead(beast::error_code ec, std::size_t)
 {
     firstRequest_ = false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset || ec == asio::error::eof)
+        ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
     {
         doClose();
         return;
@@ -96,7 +132,9 @@ void HttpSession::onRead(beast::error_code ec, std::size_t)
     handleRequest();
 }
 
-HttpSession::Response HttpSession::makeResponse(unsigned status, std::string body, const char* contentType) const
+template <class Stream>
+typename BasicHttpSession<Stream>::Response BasicHttpSession<Stream>::makeResponse(unsigned status, std::string body,
+                                                                                  const char* contentType) const
 {
     Response res{static_cast<http::status>(status), request_.version()};
     res.set(http::field::server, "headroom");
@@ -110,54 +148,25 @@ HttpSession::Response HttpSession::makeResponse(unsigned status, std::string bod
     return res;
 }
 
-void HttpSession::sendError(unsigned status, std::string message, bool close)
+template <class Stream>
+void BasicHttpSession<Stream>::sendError(unsigned status, std::string message, bool close)
 {
     send(makeResponse(status, std::move(message) + "\n", kTextPlain), close);
 }
 
-void HttpSession::handleRequest()
+template <class Stream>
+void BasicHttpSession<Stream>::handleRequest()
 {
     context_.counters.httpRequests.fetch_add(1, std::memory_order_relaxed);
-    const std::string_view host = request_[http::field::host];
-    if (host.empty())
-    {
-        sendError(400, "missing Host", true);
-        return;
-    }
-    if (!context_.policy.hostAllowed(host))
-    {
+    std::string offered;
+    const RouteDecision route = routeRequest(requestFacts(request_, offered, peerIsLoopback_, context_.shuttingDown.load()),
+                                             context_.policy, context_.files);
+    if (route.rejection == Rejection::connection)
         context_.counters.rejectedConnections.fetch_add(1, std::memory_order_relaxed);
-        sendError(421, "this server does not answer for that Host", true);
-        return;
-    }
-    const std::string_view target = request_.target();
-    if (target.empty() || target.front() != '/')
-    {
-        sendError(400, "bad request target", true);
-        return;
-    }
-    const std::size_t question = target.find('?');
-    const std::string_view rawPath = target.substr(0, question);
-    const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-    const std::optional<std::string> decoded = decodeUrlPath(rawPath);
-    if (!decoded)
-    {
-        sendError(400, "bad request path", false);
-        return;
-    }
-    const std::string& path = *decoded;
-    const http::verb method = request_.method();
-    const bool head = method == http::verb::head;
-    if (method != http::verb::get && !head)
-    {
-        Response res = makeResponse(405, "only GET and HEAD\n", kTextPlain);
-        res.set(http::field::allow, "GET, HEAD");
-        send(std::move(res), false);
-        return;
-    }
+    if (route.rejection == Rejection::origin) context_.counters.rejectedOrigins.fetch_add(1, std::memory_order_relaxed);
     const auto reply = [&](unsigned status, std::string body, const char* type) {
         Response res = makeResponse(status, std::move(body), type);
-        if (head)
+        if (route.head)
         {
             const auto length = res.body().size();
             res.body().clear();
@@ -166,67 +175,41 @@ void HttpSession::handleRequest()
         send(std::move(res), false);
     };
 
-    if (path == "/ws")
+    switch (route.route)
     {
-        if (!websocket::is_upgrade(request_))
-        {
-            Response res = makeResponse(426, "WebSocket only\n", kTextPlain);
-            res.set(http::field::upgrade, "websocket");
-            send(std::move(res), true);
-            return;
-        }
-        if (context_.shuttingDown.load())
-        {
-            sendError(503, "shutting down", true);
-            return;
-        }
-        const auto originField = request_.find(http::field::origin);
-        const std::optional<std::string_view> origin =
-            originField == request_.end() ? std::nullopt : std::optional<std::string_view>(originField->value());
-        if (!context_.policy.originAllowed(origin, host))
-        {
-            context_.counters.rejectedOrigins.fetch_add(1, std::memory_order_relaxed);
-            sendError(403, "Origin not allowed", true);
-            return;
-        }
-        // Several Sec-WebSocket-Protocol lines are one comma-separated list.
-        std::string offered;
-        for (auto it = request_.find(http::field::sec_websocket_protocol);
-             it != request_.end() && it->name() == http::field::sec_websocket_protocol; ++it)
-            offered += std::string(it->value()) + ",";
-        const UpgradeDecision decision = context_.policy.authorize(offered, peerIsLoopback_);
-        if (decision.httpStatus != 101)
-        {
-            context_.counters.rejectedConnections.fetch_add(1, std::memory_order_relaxed);
-            Response res = makeResponse(decision.httpStatus, decision.reason + "\n", kTextPlain);
-            if (decision.httpStatus == 401) res.set(http::field::www_authenticate, "headroom-token");
-            send(std::move(res), true);
-            return;
-        }
-        stream_.expires_never();
-        std::make_shared<WebSocketSession>(stream_.release_socket(), context_, std::move(slot_), decision.role,
-                                           decision.subprotocol)
-            ->run(std::move(request_));
+    case Route::refuse:
+    {
+        Response res = makeResponse(route.status, route.message + "\n", kTextPlain);
+        if (route.status == 405) res.set(http::field::allow, "GET, HEAD");
+        if (route.status == 426) res.set(http::field::upgrade, "websocket");
+        if (route.status == 401) res.set(http::field::www_authenticate, "headroom-token");
+        send(std::move(res), route.close);
         return;
     }
-    if (path == "/livez")
-    {
+    case Route::webSocket:
+        lowest().expires_never();
+        if constexpr (kTls)
+            std::make_shared<BasicWebSocketSession<Stream>>(std::move(stream_), context_, std::move(slot_),
+                                                            route.upgrade.role, route.upgrade.subprotocol)
+                ->run(std::move(request_));
+        else
+            std::make_shared<WebSocketSession>(beast::tcp_stream(stream_.release_socket()), context_, std::move(slot_),
+                                               route.upgrade.role, route.upgrade.subprotocol)
+                ->run(std::move(request_));
+        return;
+    case Route::livez:
         reply(200, "ok\n", kTextPlain);
         return;
-    }
-    if (path == "/readyz")
+    case Route::readyz:
     {
-        const bool verbose = query == "verbose" || query.starts_with("verbose=") || query.starts_with("verbose&");
-        const Readiness r = checkReadiness(context_.engine, verbose);
+        const Readiness r = checkReadiness(context_.engine, route.readyVerbose);
         reply(r.ready ? 200 : 503, r.text, kTextPlain);
         return;
     }
-    if (path == "/metrics")
-    {
+    case Route::metrics:
         reply(200, renderMetrics(context_.counters, context_.engine), "text/plain; version=0.0.4; charset=utf-8");
         return;
-    }
-    if (path == "/api/v1/snapshot")
+    case Route::snapshot:
     {
         const auto snapshot = context_.engine.latestSnapshot();
         if (!snapshot)
@@ -238,29 +221,33 @@ void HttpSession::handleRequest()
         reply(200, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
         return;
     }
-    const StaticFile* file = context_.files.find(path);
-    if (file == nullptr)
+    case Route::staticFile:
     {
+        Response res = makeResponse(200, route.head ? std::string() : *route.file->body, route.file->contentType.c_str());
+        res.set(http::field::cache_control, "no-cache");
+        if (route.head) res.content_length(route.file->body->size());
+        send(std::move(res), false);
+        return;
+    }
+    case Route::notFound:
         reply(404, "not found\n", kTextPlain);
         return;
     }
-    Response res = makeResponse(200, head ? std::string() : *file->body, file->contentType.c_str());
-    res.set(http::field::cache_control, "no-cache");
-    if (head) res.content_length(file->body->size());
-    send(std::move(res), false);
 }
 
-void HttpSession::send(Response response, bool close)
+template <class Stream>
+void BasicHttpSession<Stream>::send(Response response, bool close)
 {
     close = close || !request_.keep_alive() || context_.shuttingDown.load();
     response.keep_alive(!close);
     response_ = std::make_shared<Response>(std::move(response));
-    stream_.expires_after(context_.options.writeStallTimeout);
+    lowest().expires_after(context_.options.writeStallTimeout);
     http::async_write(stream_, *response_,
-                      beast::bind_front_handler(&HttpSession::onWrite, shared_from_this(), close));
+                      beast::bind_front_handler(&BasicHttpSession::onWrite, this->shared_from_this(), close));
 }
 
-void HttpSession::onWrite(bool close, beast::error_code ec, std::size_t)
+template <class Stream>
+void BasicHttpSession<Stream>::onWrite(bool close, beast::error_code ec, std::size_t)
 {
     response_.reset();
     if (ec || close)
@@ -271,29 +258,54 @@ void HttpSession::onWrite(bool close, beast::error_code ec, std::size_t)
     doRead();
 }
 
-void HttpSession::doClose()
+template <class Stream>
+void BasicHttpSession<Stream>::doClose()
+{
+    if constexpr (kTls)
+    {
+        if (tlsUp_)
+        {
+            // close_notify first (within 2 s: a peer that never answers it is not waited for), then
+            // the same lingering TCP close as plaintext. The socket is closed by us in every case.
+            tlsUp_ = false;
+            lowest().expires_after(std::chrono::seconds(2));
+            stream_.async_shutdown(
+                [self = this->shared_from_this()](beast::error_code) { self->lingeringClose(); });
+            return;
+        }
+    }
+    lingeringClose();
+}
+
+template <class Stream>
+void BasicHttpSession<Stream>::lingeringClose()
 {
     // Lingering close: send our FIN, then read and discard what the client still sends (a refused
     // body) for a moment, so the kernel does not answer unread data with a reset that would destroy
     // the response before the client read it.
     beast::error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(2));
+    lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(std::chrono::seconds(2));
     drainBytes_ = 0;
     doDrain();
 }
 
-void HttpSession::doDrain()
+template <class Stream>
+void BasicHttpSession<Stream>::doDrain()
 {
-    stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    auto self = this->shared_from_this();
+    lowest().async_read_some(asio::buffer(drain_), [self](beast::error_code ec, std::size_t n) {
         self->drainBytes_ += n;
         if (ec || self->drainBytes_ > kMaxDrainBytes)
         {
-            self->stream_.close();
+            self->lowest().close();
             return;
         }
         self->doDrain();
     });
 }
+
+template class BasicHttpSession<beast::tcp_stream>;
+template class BasicHttpSession<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace headroom::server::net

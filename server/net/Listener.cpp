@@ -9,8 +9,9 @@ namespace headroom::server::net
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& context)
-    : ioc_(ioc), acceptor_(ioc), pause_(ioc), context_(context)
+Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& context,
+                   asio::ssl::context* tls)
+    : ioc_(ioc), acceptor_(ioc), pause_(ioc), context_(context), tls_(tls)
 {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -75,7 +76,14 @@ void Listener::onAccept(boost::system::error_code ec, tcp::socket socket)
     socket.set_option(tcp::no_delay(true), ignored); // small meter frames: latency over batching
     if (context_.options.socketSendBufferBytes > 0)
         socket.set_option(asio::socket_base::send_buffer_size(context_.options.socketSendBufferBytes), ignored);
-    std::make_shared<HttpSession>(std::move(socket), context_, ConnectionSlot(context_.counters))->run();
+    if (tls_ != nullptr)
+        std::make_shared<TlsHttpSession>(boost::beast::ssl_stream<boost::beast::tcp_stream>(std::move(socket), *tls_),
+                                         context_, ConnectionSlot(context_.counters))
+            ->run();
+    else
+        std::make_shared<HttpSession>(boost::beast::tcp_stream(std::move(socket)), context_,
+                                      ConnectionSlot(context_.counters))
+            ->run();
     doAccept();
 }
 

@@ -73,6 +73,9 @@ std::string renderMetrics(const NetCounters& c, const EngineFeed& engine)
     metric(out, "headroom_http_requests_total", "counter", "HTTP requests answered.", load(c.httpRequests));
     metric(out, "headroom_accept_errors_total", "counter", "Failed accepts (e.g. out of file descriptors).",
            load(c.acceptErrors));
+    metric(out, "headroom_tls_handshake_failures_total", "counter",
+           "TLS handshakes that failed or timed out (plaintext on the TLS port, old protocol versions).",
+           load(c.tlsHandshakeFailures));
     metric(out, "headroom_jack_connected", "gauge", "1 while the JACK client is open and active.",
            source.connected ? 1.0 : 0.0);
     metric(out, "headroom_jack_stalled", "gauge", "1 while connected but the process cycle does not advance.",

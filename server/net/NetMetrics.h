@@ -32,6 +32,7 @@ struct NetCounters
     std::atomic<uint64_t> rejectedOrigins{0};     // WebSocket upgrades with a foreign Origin
     std::atomic<uint64_t> httpRequests{0};        // requests answered
     std::atomic<uint64_t> acceptErrors{0};        // accept() failures (EMFILE...)
+    std::atomic<uint64_t> tlsHandshakeFailures{0}; // --tls-cert: handshakes that failed or timed out
 };
 
 // [any] The /metrics body.

@@ -20,11 +20,15 @@ struct NetOptions
     std::string viewerToken;                 // "" none: loopback clients may view without a token
     std::string controlToken;                // "" none: nobody has the control role
     std::string webRoot;                     // static files; "" none (the API still works)
+    // TLS (--tls-cert/--tls-key, both or neither): the port then speaks HTTPS and WSS only.
+    std::string tlsCertFile; // PEM certificate chain (leaf first); "" plaintext HTTP/WS
+    std::string tlsKeyFile;  // PEM private key (unencrypted) of the leaf certificate
 
     // Limits and timeouts (hardening-checklist.md §1 and §6).
     std::size_t maxConnections = 256;                  // HTTP and WebSocket together (C-1)
     std::size_t headerLimitBytes = 8 * 1024;           // H-3: over it, 431
     std::chrono::milliseconds headerTimeout{10000};    // a request's header must arrive within this (slowloris)
+    std::chrono::milliseconds tlsHandshakeTimeout{10000}; // TLS: the handshake must finish within this
     std::chrono::milliseconds keepAliveTimeout{15000}; // idle keep-alive connection closed (C-2)
     std::chrono::milliseconds wsHandshakeTimeout{10000};
     std::chrono::milliseconds wsIdleTimeout{20000}; // pings at half of it; no answer: closed (W-7)

@@ -12,6 +12,7 @@
 
 #include "server/net/Hub.h"
 #include "server/net/Listener.h"
+#include "server/net/TlsContext.h"
 
 namespace headroom::server::net
 {
@@ -58,6 +59,8 @@ struct NetServer::Impl
         });
     }
 
+    // --tls-cert: declared first, so destroyed last (after the io_context and any session in it).
+    std::unique_ptr<asio::ssl::context> tls;
     asio::io_context ioc{1};
     ServerContext context;
     Hub hub; // after ioc: destroyed first; its posted handlers die with ioc unrun
@@ -85,10 +88,14 @@ void NetServer::open()
     boost::system::error_code ec;
     const asio::ip::address address = asio::ip::make_address(o.listenAddress, ec);
     if (ec) throw std::runtime_error("--listen: '" + o.listenAddress + "' is not an IP address");
+    if (o.tlsCertFile.empty() != o.tlsKeyFile.empty())
+        throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+    // Before binding: a certificate problem is reported (naming the file) and nothing listens.
+    if (!o.tlsCertFile.empty()) impl_->tls = makeTlsServerContext(o.tlsCertFile, o.tlsKeyFile);
     try
     {
         impl_->listener = std::make_shared<Listener>(impl_->ioc, asio::ip::tcp::endpoint(address, o.listenPort),
-                                                     impl_->context);
+                                                     impl_->context, impl_->tls.get());
     }
     catch (const boost::system::system_error& e)
     {
@@ -96,7 +103,8 @@ void NetServer::open()
                                  e.code().message());
     }
     const std::string host = address.is_v6() ? "[" + o.listenAddress + "]" : o.listenAddress;
-    impl_->context.log("listening on http://" + host + ":" + std::to_string(port()) + "/");
+    impl_->context.log(std::string(impl_->tls ? "listening on https://" : "listening on http://") + host + ":" +
+                       std::to_string(port()) + "/" + (impl_->tls ? " (TLS 1.2+; WebSocket on wss://)" : ""));
     Hub& hub = impl_->hub;
     impl_->context.engine.setListeners(
         {[&hub](const std::shared_ptr<const MeterFrame>& f) { hub.onMeterFrame(f); },

@@ -32,8 +32,9 @@ public:
     NetServer(const NetServer&) = delete;
     NetServer& operator=(const NetServer&) = delete;
 
-    // [setup] Bind and listen (throws std::runtime_error naming the address); logs
-    // "listening on http://ADDR:PORT/"; registers the hub with the engine.
+    // [setup] Load the TLS certificate and key if configured (throws std::runtime_error naming the
+    // file), bind and listen (throws std::runtime_error naming the address); logs
+    // "listening on http://ADDR:PORT/" (https:// with TLS); registers the hub with the engine.
     void open();
     // [any] The bound port (after open()).
     [[nodiscard]] uint16_t port() const noexcept;

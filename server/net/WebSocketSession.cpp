@@ -49,9 +49,10 @@ std::string rangesKey(const std::vector<proto::ChannelRange>& ranges, uint16_t f
 }
 } // namespace
 
-WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, ServerContext& context, ConnectionSlot slot,
-                                   proto::Role role, std::string subprotocol)
-    : ws_(std::move(socket)), deadline_(ws_.get_executor()), context_(context), slot_(std::move(slot)), role_(role),
+template <class Stream>
+BasicWebSocketSession<Stream>::BasicWebSocketSession(Stream&& stream, ServerContext& context, ConnectionSlot slot,
+                                                     proto::Role role, std::string subprotocol)
+    : ws_(std::move(stream)), deadline_(ws_.get_executor()), context_(context), slot_(std::move(slot)), role_(role),
       subprotocol_(std::move(subprotocol))
 {
     beast::error_code ec;
@@ -63,12 +64,14 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, ServerContext
     tokens_ = context_.options.messageBurst;
 }
 
-WebSocketSession::~WebSocketSession()
+template <class Stream>
+BasicWebSocketSession<Stream>::~BasicWebSocketSession()
 {
     if (accepted_) context_.counters.wsClients.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void WebSocketSession::run(Request request)
+template <class Stream>
+void BasicWebSocketSession<Stream>::run(Request request)
 {
     // The HTTP session's timeout must not govern a websocket (Beast docs, 1.74): ours take over.
     beast::get_lowest_layer(ws_).expires_never();
@@ -83,10 +86,11 @@ void WebSocketSession::run(Request request)
     }));
     ws_.read_message_max(context_.options.wsReadMessageMax);
     ws_.auto_fragment(false);
-    ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::onAccept, shared_from_this()));
+    ws_.async_accept(request, beast::bind_front_handler(&BasicWebSocketSession::onAccept, this->shared_from_this()));
 }
 
-void WebSocketSession::onAccept(beast::error_code ec)
+template <class Stream>
+void BasicWebSocketSession<Stream>::onAccept(beast::error_code ec)
 {
     if (ec) return; // handshake failed: Beast answered it; nothing was registered
     accepted_ = true;
@@ -97,7 +101,7 @@ void WebSocketSession::onAccept(beast::error_code ec)
         doRead();
         return;
     }
-    context_.hub->join(shared_from_this());
+    context_.hub->join(this->shared_from_this());
 
     proto::Hello hello = context_.helloTemplate;
     hello.serverTimeUs = unixTimeUs();
@@ -113,12 +117,14 @@ void WebSocketSession::onAccept(beast::error_code ec)
 
 // ---- reading ---------------------------------------------------------------------------------
 
-void WebSocketSession::doRead()
+template <class Stream>
+void BasicWebSocketSession<Stream>::doRead()
 {
-    ws_.async_read(readBuffer_, beast::bind_front_handler(&WebSocketSession::onRead, shared_from_this()));
+    ws_.async_read(readBuffer_, beast::bind_front_handler(&BasicWebSocketSession::onRead, this->shared_from_this()));
 }
 
-void WebSocketSession::onRead(beast::error_code ec, std::size_t)
+template <class Stream>
+void BasicWebSocketSession<Stream>::onRead(beast::error_code ec, std::size_t)
 {
     if (ec)
     {
@@ -143,7 +149,8 @@ void WebSocketSession::onRead(beast::error_code ec, std::size_t)
     doRead(); // always one read pending: pongs and the peer's close are processed only then
 }
 
-bool WebSocketSession::takeToken()
+template <class Stream>
+bool BasicWebSocketSession<Stream>::takeToken()
 {
     const auto now = Clock::now();
     const double elapsed = std::chrono::duration<double>(now - lastRefill_).count();
@@ -154,12 +161,14 @@ bool WebSocketSession::takeToken()
     return true;
 }
 
-void WebSocketSession::refuse(const proto::ErrorReply& reply)
+template <class Stream>
+void BasicWebSocketSession<Stream>::refuse(const proto::ErrorReply& reply)
 {
     sendControl(proto::encodeError(reply));
 }
 
-void WebSocketSession::handleText(std::string_view text)
+template <class Stream>
+void BasicWebSocketSession<Stream>::handleText(std::string_view text)
 {
     if (!takeToken())
     {
@@ -190,7 +199,8 @@ void WebSocketSession::handleText(std::string_view text)
         handleCommand(*command);
 }
 
-void WebSocketSession::handleSubscribe(const proto::Subscribe& s)
+template <class Stream>
+void BasicWebSocketSession<Stream>::handleSubscribe(const proto::Subscribe& s)
 {
     const proto::Topology& topology = context_.helloTemplate.topology;
     std::vector<uint32_t> channels;
@@ -230,7 +240,8 @@ void WebSocketSession::handleSubscribe(const proto::Subscribe& s)
     if (s.id) sendControl(proto::encodeAck({*s.id, "subscribe"}));
 }
 
-void WebSocketSession::handleCommand(const proto::Command& command)
+template <class Stream>
+void BasicWebSocketSession<Stream>::handleCommand(const proto::Command& command)
 {
     if (role_ != proto::Role::control)
     {
@@ -250,7 +261,8 @@ void WebSocketSession::handleCommand(const proto::Command& command)
     checkCommandsApplied();
 }
 
-void WebSocketSession::checkCommandsApplied()
+template <class Stream>
+void BasicWebSocketSession<Stream>::checkCommandsApplied()
 {
     if (pendingCommands_.empty()) return;
     const uint64_t applied = context_.engine.lastCommandApplied();
@@ -263,7 +275,8 @@ void WebSocketSession::checkCommandsApplied()
 
 // ---- broadcasts --------------------------------------------------------------------------------
 
-void WebSocketSession::deliverMeters(const MeterBroadcast& broadcast, SubsetCache& cache)
+template <class Stream>
+void BasicWebSocketSession<Stream>::deliverMeters(const MeterBroadcast& broadcast, SubsetCache& cache)
 {
     checkCommandsApplied();
     if (closing_ || closeCode_) return;
@@ -314,7 +327,8 @@ void WebSocketSession::deliverMeters(const MeterBroadcast& broadcast, SubsetCach
     doWrite();
 }
 
-void WebSocketSession::adaptRate()
+template <class Stream>
+void BasicWebSocketSession<Stream>::adaptRate()
 {
     const auto now = Clock::now();
     if (now - windowStart_ < std::chrono::seconds(1)) return;
@@ -339,7 +353,8 @@ void WebSocketSession::adaptRate()
     }
 }
 
-void WebSocketSession::deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache)
+template <class Stream>
+void BasicWebSocketSession<Stream>::deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache)
 {
     checkCommandsApplied();
     if (closing_ || closeCode_ || paused_ || !wantStats_) return;
@@ -362,14 +377,16 @@ void WebSocketSession::deliverStats(const StatsBroadcast& broadcast, SubsetCache
     doWrite();
 }
 
-void WebSocketSession::closeGoingAway()
+template <class Stream>
+void BasicWebSocketSession<Stream>::closeGoingAway()
 {
     closeWith(proto::close_codes::goingAway);
 }
 
 // ---- writing -----------------------------------------------------------------------------------
 
-void WebSocketSession::sendControl(std::string text)
+template <class Stream>
+void BasicWebSocketSession<Stream>::sendControl(std::string text)
 {
     if (closing_) return;
     if (control_.size() >= kMaxControlQueue)
@@ -381,7 +398,8 @@ void WebSocketSession::sendControl(std::string text)
     doWrite();
 }
 
-void WebSocketSession::doWrite()
+template <class Stream>
+void BasicWebSocketSession<Stream>::doWrite()
 {
     if (writing_ || closing_ || finished_ || !accepted_) return;
     std::shared_ptr<const std::string> message;
@@ -414,12 +432,13 @@ void WebSocketSession::doWrite()
     ws_.binary(binary);
     armDeadline(context_.options.writeStallTimeout);
     ws_.async_write(asio::buffer(*message),
-                    [self = shared_from_this(), message](beast::error_code ec, std::size_t bytes) {
+                    [self = this->shared_from_this(), message](beast::error_code ec, std::size_t bytes) {
                         self->onWrite(ec, bytes);
                     });
 }
 
-void WebSocketSession::onWrite(beast::error_code ec, std::size_t)
+template <class Stream>
+void BasicWebSocketSession<Stream>::onWrite(beast::error_code ec, std::size_t)
 {
     writing_ = false;
     deadline_.cancel();
@@ -435,7 +454,8 @@ void WebSocketSession::onWrite(beast::error_code ec, std::size_t)
     doWrite();
 }
 
-void WebSocketSession::closeWith(uint16_t code)
+template <class Stream>
+void BasicWebSocketSession<Stream>::closeWith(uint16_t code)
 {
     if (closing_ || closeCode_) return;
     closeCode_ = code;
@@ -448,25 +468,28 @@ void WebSocketSession::closeWith(uint16_t code)
     doWrite();
 }
 
-void WebSocketSession::doClose()
+template <class Stream>
+void BasicWebSocketSession<Stream>::doClose()
 {
     closing_ = true;
     armDeadline(kCloseDeadline); // Beast 1.74 #2999: a peer that never answers our close
-    ws_.async_close(websocket::close_reason(*closeCode_), [self = shared_from_this()](beast::error_code) {
+    ws_.async_close(websocket::close_reason(*closeCode_), [self = this->shared_from_this()](beast::error_code) {
         // The pending read completes once the peer's close frame arrived (or the socket is gone).
     });
 }
 
-void WebSocketSession::armDeadline(std::chrono::milliseconds timeout)
+template <class Stream>
+void BasicWebSocketSession<Stream>::armDeadline(std::chrono::milliseconds timeout)
 {
     deadline_.expires_after(timeout);
-    deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    deadline_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
         if (ec) return; // cancelled: the write finished
         if (auto self = weak.lock()) self->cutOff(self->closing_ ? "close not answered" : "write stalled");
     });
 }
 
-void WebSocketSession::cutOff(const char* why)
+template <class Stream>
+void BasicWebSocketSession<Stream>::cutOff(const char* why)
 {
     if (finished_) return;
     if (!closing_) context_.counters.stalledClosed.fetch_add(1, std::memory_order_relaxed);
@@ -477,7 +500,8 @@ void WebSocketSession::cutOff(const char* why)
     finish();
 }
 
-void WebSocketSession::finish()
+template <class Stream>
+void BasicWebSocketSession<Stream>::finish()
 {
     if (finished_) return;
     finished_ = true;
@@ -487,6 +511,17 @@ void WebSocketSession::finish()
     statsSlot_.reset();
     control_.clear();
     if (accepted_ && context_.hub != nullptr) context_.hub->leave(this);
+    if constexpr (kTls)
+    {
+        // Beast 1.74's TLS teardown ends TLS only (close_notify) and leaves TCP connected
+        // (hardening-checklist.md §1, T-2): close the socket here, so no CLOSE-WAIT lingers until
+        // the last handler lets go of this session.
+        beast::error_code ignored;
+        beast::get_lowest_layer(ws_).socket().close(ignored);
+    }
 }
+
+template class BasicWebSocketSession<beast::tcp_stream>;
+template class BasicWebSocketSession<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace headroom::server::net

@@ -5,6 +5,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "proto/ClientMessages.h"
@@ -37,19 +40,25 @@
 // role and are acknowledged once the engine applied them. Binary messages are refused with close
 // 1003; too many refused messages close with 1008; Beast closes 1009 (too big) and 1007 (bad UTF-8).
 //
+// Stream: beast::tcp_stream (ws://) or beast::ssl_stream<beast::tcp_stream> (wss://, the TLS
+// handshake already done by the HTTP session); both instantiated in WebSocketSession.cpp. With TLS,
+// finish() closes the TCP socket itself (Beast 1.74's TLS teardown leaves it connected).
+//
 // Threads: everything [net] (the one network thread); kept alive by the shared_ptrs its pending
 // operations hold.
 namespace headroom::server::net
 {
 
-class WebSocketSession final : public HubClient, public std::enable_shared_from_this<WebSocketSession>
+template <class Stream>
+class BasicWebSocketSession final : public HubClient, public std::enable_shared_from_this<BasicWebSocketSession<Stream>>
 {
 public:
     using Request = boost::beast::http::request<boost::beast::http::empty_body>;
+    static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
 
-    WebSocketSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, ConnectionSlot slot,
-                     proto::Role role, std::string subprotocol);
-    ~WebSocketSession() override;
+    BasicWebSocketSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, proto::Role role,
+                          std::string subprotocol);
+    ~BasicWebSocketSession() override;
 
     // [net] Accept the upgrade (the request was checked by HttpSession: Host, Origin, token).
     void run(Request request);
@@ -87,7 +96,7 @@ private:
     void cutOff(const char* why);
     void finish(); // leave the hub once
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream, false> ws_; // false: no permessage-deflate
+    boost::beast::websocket::stream<Stream, false> ws_; // false: no permessage-deflate
     boost::beast::flat_buffer readBuffer_;
     boost::asio::steady_timer deadline_; // write stall and close deadline
     ServerContext& context_;
@@ -131,5 +140,10 @@ private:
     uint32_t refused_ = 0;
     std::vector<PendingCommand> pendingCommands_;
 };
+
+using WebSocketSession = BasicWebSocketSession<boost::beast::tcp_stream>;
+using TlsWebSocketSession = BasicWebSocketSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class BasicWebSocketSession<boost::beast::tcp_stream>;
+extern template class BasicWebSocketSession<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 } // namespace headroom::server::net

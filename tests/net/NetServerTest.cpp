@@ -8,18 +8,24 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -742,4 +748,370 @@ TEST(NetServer, GracefulShutdownClosesEveryWebSocketWithGoingAway)
     rig->thread.join();
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     rig.reset();
+}
+
+// ---- TLS (--tls-cert/--tls-key) ----------------------------------------------------------------
+
+namespace
+{
+namespace ssl = asio::ssl;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A self-signed certificate for 127.0.0.1 (subjectAltName IP), made once per run with the openssl CLI
+// (EC P-256: milliseconds), plus an unrelated key for the mismatch check.
+struct TestCert
+{
+    std::string cert, key, otherKey;
+    bool ok = false;
+};
+
+const TestCert& testCert()
+{
+    static const TestCert made = [] {
+        TestCert t;
+        const auto dir = std::filesystem::temp_directory_path() / ("headroom-tls-test-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir);
+        t.cert = (dir / "cert.pem").string();
+        t.key = (dir / "key.pem").string();
+        t.otherKey = (dir / "other-key.pem").string();
+        const std::string req = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                                "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+                                t.key + "' -out '" + t.cert + "' >/dev/null 2>&1";
+        const std::string other = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out '" +
+                                  t.otherKey + "' >/dev/null 2>&1";
+        t.ok = std::system(req.c_str()) == 0 && std::system(other.c_str()) == 0;
+        return t;
+    }();
+    return made;
+}
+
+server::net::NetOptions tlsOptions()
+{
+    server::net::NetOptions o;
+    o.tlsCertFile = testCert().cert;
+    o.tlsKeyFile = testCert().key;
+    return o;
+}
+
+// A client context that trusts only the test certificate. version != 0: exactly that protocol
+// version, with OpenSSL's security level lowered to 0 so that the client really offers TLS 1.0/1.1
+// (OpenSSL 3 refuses them on its own at level 1 and above; we want the SERVER to refuse).
+std::unique_ptr<ssl::context> clientContext(int version = 0, const char* ciphers = nullptr)
+{
+    auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+    ctx->load_verify_file(testCert().cert);
+    ctx->set_verify_mode(ssl::verify_peer);
+    SSL_CTX* native = ctx->native_handle();
+    if (version != 0)
+    {
+        SSL_CTX_set_security_level(native, 0);
+        SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+        SSL_CTX_set_min_proto_version(native, version);
+        SSL_CTX_set_max_proto_version(native, version);
+    }
+    if (ciphers != nullptr) SSL_CTX_set_cipher_list(native, ciphers);
+    return ctx;
+}
+
+struct HttpsResult
+{
+    beast::error_code handshake;
+    std::string version; // negotiated, e.g. "TLSv1.3"
+    unsigned status = 0;
+    std::string body;
+};
+
+// One HTTPS request (the server's certificate verified for 127.0.0.1). closeNotify: end with a TLS
+// shutdown (close_notify both ways), else just drop the TCP connection.
+HttpsResult httpsGet(uint16_t port, const std::string& target, ssl::context& ctx, const std::string& host = "",
+                     bool keepAlive = false, bool closeNotify = true)
+{
+    HttpsResult r;
+    asio::io_context ioc;
+    TlsStream stream(ioc, ctx);
+    beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+    stream.handshake(ssl::stream_base::client, r.handshake);
+    if (r.handshake) return r;
+    r.version = SSL_get_version(stream.native_handle());
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, host.empty() ? "127.0.0.1:" + std::to_string(port) : host);
+    req.keep_alive(keepAlive);
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    r.status = res.result_int();
+    r.body = res.body();
+    beast::error_code ignored;
+    if (closeNotify) stream.shutdown(ignored); // eof / stream_truncated are fine here
+    return r;
+}
+
+// A wss:// client (synchronous: the server sends hello at once and frames at 30 Hz).
+struct WssClient
+{
+    WssClient(uint16_t port, ssl::context& ctx, std::string origin = "") : ws(ioc, ctx)
+    {
+        const std::string host = "127.0.0.1:" + std::to_string(port);
+        if (origin.empty()) origin = "https://" + host;
+        beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        ws.next_layer().set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+        ws.next_layer().handshake(ssl::stream_base::client, error);
+        if (error) return;
+        ws.set_option(websocket::stream_base::decorator(
+            [origin](websocket::request_type& req) { req.set(http::field::origin, origin); }));
+        ws.handshake(response, host, "/ws", error);
+    }
+    Message read()
+    {
+        buffer.clear();
+        ws.read(buffer);
+        return Message{ws.got_text(), beast::buffers_to_string(buffer.data())};
+    }
+
+    asio::io_context ioc;
+    websocket::stream<TlsStream> ws;
+    websocket::response_type response;
+    beast::flat_buffer buffer;
+    beast::error_code error;
+};
+
+// Server-side sockets of `port` in CLOSE-WAIT (state 08 in /proc/net/tcp{,6}).
+int closeWaitCount(uint16_t port)
+{
+    int count = 0;
+    for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"})
+    {
+        std::ifstream in(path);
+        std::string line;
+        std::getline(in, line); // header
+        while (std::getline(in, line))
+        {
+            std::istringstream fields(line);
+            std::string slot, local, remote, state;
+            fields >> slot >> local >> remote >> state;
+            const std::size_t colon = local.rfind(':');
+            if (colon == std::string::npos) continue;
+            if (std::stoul(local.substr(colon + 1), nullptr, 16) == port && state == "08") ++count;
+        }
+    }
+    return count;
+}
+
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = 2000ms)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!pred())
+    {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
+} // namespace
+
+TEST(NetServerTls, ServesHttpsAndWssWithTheSameChecks)
+{
+    ASSERT_TRUE(testCert().ok) << "the openssl CLI is needed to make the test certificate";
+    Rig rig(tlsOptions());
+    const uint16_t port = rig.port();
+    auto ctx = clientContext();
+
+    const HttpsResult livez = httpsGet(port, "/livez", *ctx);
+    ASSERT_FALSE(livez.handshake) << livez.handshake.message();
+    EXPECT_EQ(livez.status, 200u);
+    EXPECT_EQ(livez.body, "ok\n");
+    EXPECT_EQ(livez.version, "TLSv1.3");
+    EXPECT_EQ(httpsGet(port, "/livez", *ctx, "evil.example").status, 421u); // Host allow-list as in plaintext
+
+    WssClient client(port, *ctx);
+    ASSERT_FALSE(client.error) << client.error.message();
+    const Message hello = client.read();
+    ASSERT_TRUE(hello.text);
+    EXPECT_EQ(nlohmann::json::parse(hello.data)["type"], "hello");
+    std::optional<Message> frame;
+    for (int i = 0; i < 200 && !frame; ++i)
+        if (Message m = client.read(); !m.text) frame = std::move(m);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(decodeFrame(*frame).numChannels(), 5u);
+    beast::error_code ignored;
+    client.ws.close(websocket::close_code::normal, ignored);
+
+    WssClient foreign(port, *ctx, "https://evil.example");
+    EXPECT_EQ(foreign.error, websocket::error::upgrade_declined); // Origin check as in plaintext (403)
+    EXPECT_GE(rig.server->counters().rejectedOrigins.load(), 1u);
+
+    // Graceful shutdown closes a wss client with 1001 as in plaintext.
+    WssClient staying(port, *ctx);
+    ASSERT_FALSE(staying.error) << staying.error.message();
+    EXPECT_TRUE(staying.read().text);
+    rig.server->shutdown();
+    beast::error_code ec;
+    for (int i = 0; i < 1000 && !ec; ++i)
+    {
+        staying.buffer.clear();
+        staying.ws.read(staying.buffer, ec);
+    }
+    EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+    EXPECT_EQ(staying.ws.reason().code, 1001);
+}
+
+TEST(NetServerTls, RefusesTls11WeakCiphersAndPlaintextCleanly)
+{
+    ASSERT_TRUE(testCert().ok) << "the openssl CLI is needed to make the test certificate";
+    Rig rig(tlsOptions());
+    const uint16_t port = rig.port();
+    const auto& counters = rig.server->counters();
+
+    // The same lowered client settings negotiate TLS 1.2 (so the refusals below are the server's).
+    auto tls12 = clientContext(TLS1_2_VERSION);
+    const HttpsResult ok12 = httpsGet(port, "/livez", *tls12);
+    ASSERT_FALSE(ok12.handshake) << ok12.handshake.message();
+    EXPECT_EQ(ok12.version, "TLSv1.2");
+    EXPECT_EQ(ok12.status, 200u);
+
+    for (const int version : {TLS1_1_VERSION, TLS1_VERSION})
+    {
+        const uint64_t before = counters.tlsHandshakeFailures.load();
+        auto old = clientContext(version);
+        const HttpsResult r = httpsGet(port, "/livez", *old);
+        EXPECT_TRUE(r.handshake) << "protocol version " << std::hex << version << " was accepted";
+        EXPECT_EQ(r.status, 0u);
+        EXPECT_TRUE(eventually([&] { return counters.tlsHandshakeFailures.load() > before; }));
+    }
+    auto cbc = clientContext(TLS1_2_VERSION, "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA");
+    EXPECT_TRUE(httpsGet(port, "/livez", *cbc).handshake) << "a CBC/SHA-1 suite was accepted";
+
+    // Plaintext HTTP on the TLS port: no HTTP answer, closed at once with a FIN (no reset, no wait
+    // for the handshake timeout).
+    const auto start = std::chrono::steady_clock::now();
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    const std::string request = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    asio::write(socket, asio::buffer(request));
+    std::string text;
+    beast::error_code ec;
+    std::array<char, 1024> chunk{};
+    while (!ec)
+    {
+        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        text.append(chunk.data(), n);
+    }
+    EXPECT_EQ(ec, asio::error::eof) << ec.message();
+    EXPECT_EQ(text.find("HTTP/"), std::string::npos);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_EQ(httpsGet(port, "/livez", *clientContext()).status, 200u); // still serving
+}
+
+TEST(NetServerTls, HandshakeTimeoutClosesASilentClient)
+{
+    ASSERT_TRUE(testCert().ok) << "the openssl CLI is needed to make the test certificate";
+    server::net::NetOptions options = tlsOptions();
+    options.tlsHandshakeTimeout = 300ms;
+    Rig rig(options);
+    const auto start = std::chrono::steady_clock::now();
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), rig.port()));
+    std::array<char, 64> chunk{};
+    beast::error_code ec;
+    const std::size_t n = socket.read_some(asio::buffer(chunk), ec); // no ClientHello: the server gives up
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(ec);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(elapsed, 250ms);
+    EXPECT_LT(elapsed, 2s);
+    // (the timer closes the socket first; the handshake's handler counts it just after)
+    EXPECT_TRUE(eventually([&] { return rig.server->counters().tlsHandshakeFailures.load() == 1u; }));
+}
+
+TEST(NetServerTls, FiftyConnectCloseCyclesLeaveNoCloseWait)
+{
+    ASSERT_TRUE(testCert().ok) << "the openssl CLI is needed to make the test certificate";
+    Rig rig(tlsOptions());
+    const uint16_t port = rig.port();
+    auto ctx = clientContext();
+    for (int i = 0; i < 50; ++i)
+    {
+        switch (i % 5)
+        {
+        case 0: // HTTPS, Connection: close, close_notify both ways
+            EXPECT_EQ(httpsGet(port, "/livez", *ctx).status, 200u);
+            break;
+        case 1: // HTTPS keep-alive, then the client drops TCP without close_notify
+            EXPECT_EQ(httpsGet(port, "/livez", *ctx, "", /*keepAlive=*/true, /*closeNotify=*/false).status, 200u);
+            break;
+        case 2: // WSS with a clean close handshake (close frames, then the TLS teardown)
+        {
+            WssClient c(port, *ctx);
+            ASSERT_FALSE(c.error) << c.error.message();
+            EXPECT_TRUE(c.read().text);
+            beast::error_code ignored;
+            c.ws.close(websocket::close_code::normal, ignored);
+            break;
+        }
+        case 3: // WSS dropped without a close frame or close_notify
+        {
+            WssClient c(port, *ctx);
+            ASSERT_FALSE(c.error) << c.error.message();
+            EXPECT_TRUE(c.read().text);
+            beast::error_code ignored;
+            beast::get_lowest_layer(c.ws).socket().shutdown(tcp::socket::shutdown_send, ignored);
+            break;
+        }
+        case 4: // TLS handshake, then nothing: the client goes away
+        {
+            asio::io_context ioc;
+            TlsStream stream(ioc, *ctx);
+            beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+            beast::error_code ec;
+            stream.handshake(ssl::stream_base::client, ec);
+            EXPECT_FALSE(ec) << ec.message();
+            break;
+        }
+        }
+    }
+    const auto& counters = rig.server->counters();
+    EXPECT_TRUE(eventually([&] { return closeWaitCount(port) == 0; }, 1500ms))
+        << closeWaitCount(port) << " server sockets in CLOSE-WAIT";
+    EXPECT_TRUE(eventually([&] { return counters.httpConnections.load() == 0; }, 1500ms))
+        << counters.httpConnections.load() << " connections still open";
+    EXPECT_EQ(counters.wsClients.load(), 0);
+}
+
+TEST(NetServerTls, StartupErrorsNameTheFile)
+{
+    ASSERT_TRUE(testCert().ok) << "the openssl CLI is needed to make the test certificate";
+    TestEngine engine;
+    const auto openError = [&](const std::string& cert, const std::string& key) -> std::string {
+        server::net::NetOptions o;
+        o.listenPort = 0;
+        o.tlsCertFile = cert;
+        o.tlsKeyFile = key;
+        server::net::NetServer s(o, engine, server::net::makeHelloTemplate(engine.meterPlan(), nullptr, "test"),
+                                 [](std::string_view) {});
+        try
+        {
+            s.open();
+        }
+        catch (const std::runtime_error& e)
+        {
+            return e.what();
+        }
+        return {};
+    };
+    const TestCert& t = testCert();
+    const std::string missing = t.cert + ".missing";
+    EXPECT_EQ(openError(missing, t.key), "--tls-cert " + missing + ": cannot open: No such file or directory");
+    EXPECT_EQ(openError(t.cert, missing), "--tls-key " + missing + ": cannot open: No such file or directory");
+    EXPECT_EQ(openError(t.cert, t.otherKey),
+              "--tls-key " + t.otherKey + " does not match the certificate in --tls-cert " + t.cert);
+    const std::string notPem = openError(t.key, t.key);
+    EXPECT_TRUE(notPem.starts_with("--tls-cert " + t.key + ": no usable PEM certificate")) << notPem;
+    const std::string noKey = openError(t.cert, t.cert);
+    EXPECT_TRUE(noKey.starts_with("--tls-key " + t.cert + ": no usable PEM private key")) << noKey;
+    EXPECT_EQ(openError(t.cert, ""), "TLS needs both --tls-cert and --tls-key");
 }
