@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -39,6 +41,31 @@ private:
     std::span<const std::string> args_;
     std::size_t index_ = 0;
 };
+
+// [setup] The common start of a subcommand: parse its arguments; a usage error is printed as one
+// line and ends the command with 2, --help prints the help and ends it with 0. Returns the exit code
+// when the command is done, nothing when it should run.
+template <typename Arguments, typename Parse>
+[[nodiscard]] std::optional<int> parseOrFinish(std::string_view command, const char* help, Parse parse,
+                                               std::span<const std::string> args, Arguments& arguments)
+{
+    try
+    {
+        arguments = parse(args);
+    }
+    catch (const CommandUsageError& e)
+    {
+        std::fprintf(stderr, "headroom %.*s: %s (run 'headroom %.*s --help')\n", static_cast<int>(command.size()),
+                     command.data(), e.what(), static_cast<int>(command.size()), command.data());
+        return 2;
+    }
+    if (arguments.help)
+    {
+        std::fputs(help, stdout);
+        return 0;
+    }
+    return std::nullopt;
+}
 
 // [setup] Parse a number of seconds >= 0. Throws CommandUsageError naming the option.
 [[nodiscard]] double parseSeconds(std::string_view text, std::string_view option);

@@ -135,20 +135,7 @@ GenerateArguments parseGenerateArguments(std::span<const std::string> args)
 int runGenerateCommand(std::span<const std::string> args)
 {
     GenerateArguments arguments;
-    try
-    {
-        arguments = parseGenerateArguments(args);
-    }
-    catch (const cli::CommandUsageError& e)
-    {
-        std::fprintf(stderr, "headroom generate: %s (run 'headroom generate --help')\n", e.what());
-        return 2;
-    }
-    if (arguments.help)
-    {
-        std::fputs(kHelp, stdout);
-        return 0;
-    }
+    if (const auto finished = cli::parseOrFinish("generate", kHelp, parseGenerateArguments, args, arguments)) return *finished;
 
     // Before any thread exists (libjack starts several): signals are then only taken by wait().
     cli::TerminationSignals signals;

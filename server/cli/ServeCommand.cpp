@@ -174,20 +174,7 @@ ServeArguments parseServeArguments(std::span<const std::string> args)
 int runServeCommand(std::span<const std::string> args)
 {
     ServeArguments arguments;
-    try
-    {
-        arguments = parseServeArguments(args);
-    }
-    catch (const cli::CommandUsageError& e)
-    {
-        std::fprintf(stderr, "headroom serve: %s (run 'headroom serve --help')\n", e.what());
-        return 2;
-    }
-    if (arguments.help)
-    {
-        std::fputs(kHelp, stdout);
-        return 0;
-    }
+    if (const auto finished = cli::parseOrFinish("serve", kHelp, parseServeArguments, args, arguments)) return *finished;
 
     // Before any thread exists: SIGINT/SIGTERM stay blocked in every thread libjack and the worker
     // start; the network thread (this one) unblocks them for its net::signal_set.
