@@ -276,9 +276,12 @@ std::string encodeHello(const Hello& h)
     return dump(j);
 }
 
-std::string encodeTopology(const Topology& topology)
+std::string encodeTopology(const Topology& topology, uint32_t sampleRateHz, std::optional<uint32_t> periodFrames)
 {
-    return dump({{"type", "topology"}, {"topology", topologyJson(topology)}});
+    return dump({{"type", "topology"},
+                 {"sample_rate_hz", sampleRateHz},
+                 {"period_frames", optionalValue(periodFrames)},
+                 {"topology", topologyJson(topology)}});
 }
 
 std::string encodeStats(const Stats& s)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +19,9 @@ namespace headroom::proto
 // ---- server -> client ----
 
 [[nodiscard]] std::string encodeHello(const Hello& hello);
-[[nodiscard]] std::string encodeTopology(const Topology& topology); // a `topology` message
+// A `topology` message: the new topology and the audio source's rate and period that go with it.
+[[nodiscard]] std::string encodeTopology(const Topology& topology, uint32_t sampleRateHz,
+                                         std::optional<uint32_t> periodFrames);
 [[nodiscard]] std::string encodeStats(const Stats& stats);
 [[nodiscard]] std::string encodeAck(const Ack& ack);
 [[nodiscard]] std::string encodeError(const ErrorReply& error);

@@ -31,9 +31,39 @@ std::size_t tierOfRate(uint32_t rateHz) noexcept
     return 1;
 }
 
-Hub::Hub(boost::asio::io_context& ioc, NetCounters& counters, uint32_t topologyVersion)
-    : ioc_(ioc), counters_(counters), topologyVersion_(topologyVersion)
+Hub::Hub(boost::asio::io_context& ioc, NetCounters& counters, const proto::Hello& helloTemplate, SourceProbe probe)
+    : ioc_(ioc), counters_(counters), helloTemplate_(helloTemplate), probe_(std::move(probe))
 {
+    workerSource_.topologyVersion = helloTemplate.topology.version;
+    announced_ = workerSource_;
+}
+
+void Hub::checkSource()
+{
+    if (!probe_) return;
+    const SourceStatus source = probe_();
+    if (source.sampleRateHz == 0) return; // not connected: keep what the clients were told
+    if (source.sampleRateHz == workerSource_.sampleRateHz && source.bufferFrames == workerSource_.periodFrames)
+        return;
+    workerSource_.topologyVersion += 1;
+    workerSource_.sampleRateHz = source.sampleRateHz;
+    workerSource_.periodFrames = source.bufferFrames;
+    proto::Topology topology = helloTemplate_.topology;
+    topology.version = workerSource_.topologyVersion;
+    std::optional<uint32_t> period;
+    if (source.bufferFrames != 0) period = source.bufferFrames;
+    auto message = std::make_shared<const std::string>(proto::encodeTopology(topology, source.sampleRateHz, period));
+    boost::asio::post(ioc_, [this, announced = workerSource_, m = std::move(message)] { announce(announced, m); });
+}
+
+void Hub::announce(AnnouncedSource source, const std::shared_ptr<const std::string>& message)
+{
+    announced_ = source;
+    counters_.topologyChanges.fetch_add(1, std::memory_order_relaxed);
+    std::vector<std::shared_ptr<HubClient>> all;
+    for (auto& [key, weak] : clients_)
+        if (auto c = weak.lock()) all.push_back(std::move(c));
+    for (auto& c : all) c->deliverTopology(message);
 }
 
 Hub::~Hub()
@@ -52,7 +82,8 @@ void Hub::onMeterFrame(const std::shared_ptr<const MeterFrame>& frame)
     if (!frame) return;
     const std::lock_guard lock(attachMutex_);
     if (!attached_) return;
-    const proto::MeterFrame full = toProtoFrame(*frame, topologyVersion_, unixTimeUs());
+    checkSource();
+    const proto::MeterFrame full = toProtoFrame(*frame, workerSource_.topologyVersion, unixTimeUs());
     ++framesSeen_;
     MeterBroadcast broadcast;
     bool any = false;
@@ -83,7 +114,7 @@ void Hub::onSnapshot(const std::shared_ptr<const EngineSnapshot>& snapshot)
     if (!snapshot) return;
     const std::lock_guard lock(attachMutex_);
     if (!attached_) return;
-    auto stats = std::make_shared<const proto::Stats>(toProtoStats(*snapshot, topologyVersion_, unixTimeUs()));
+    auto stats = std::make_shared<const proto::Stats>(toProtoStats(*snapshot, workerSource_.topologyVersion, unixTimeUs()));
     StatsBroadcast broadcast{stats, std::make_shared<const std::string>(proto::encodeStats(*stats))};
     boost::asio::post(ioc_, [this, b = std::move(broadcast)] { broadcastStats(b); });
 }

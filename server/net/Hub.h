@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "proto/MeterFrameCodec.h"
 #include "proto/ServerMessages.h"
+#include "server/engine/EngineFeed.h"
 #include "server/engine/EngineSnapshot.h"
 #include "server/net/NetMetrics.h"
 
@@ -31,6 +33,14 @@ class io_context;
 //
 // Clients whose subscription names a node subset or other fields get a frame cut from the tier's
 // full frame, made once per distinct subscription per broadcast (SubsetCache).
+//
+// Topology versions: the audio source's sample rate and period are part of what `hello` told the
+// clients. When the worker sees them change (JACK came back at another rate, or its period was
+// changed), the hub raises the topology version, posts a `topology` message (with the new rate and
+// period) to every client and only then the first frame stamped with the new version: the network
+// thread runs posted handlers in order, so no client sees a frame of a version it was not told
+// about (PROTOCOL.md §2, rule 5). The first connection to JACK counts as a change too, so clients
+// that connected while JACK was down learn the real rate and period.
 //
 // Threads: onMeterFrame/onSnapshot are [worker] (they encode and post; a small mutex only against
 // detach()); join/leave/closeAll/clientCount are [net] (the single network thread); detach is [any].
@@ -74,13 +84,26 @@ public:
     virtual ~HubClient() = default;
     virtual void deliverMeters(const MeterBroadcast& broadcast, SubsetCache& cache) = 0;
     virtual void deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache) = 0;
+    // A new topology: send `message` before anything else queued; drop meter frames of the old one.
+    virtual void deliverTopology(const std::shared_ptr<const std::string>& message) = 0;
     virtual void closeGoingAway() = 0; // server shutdown: close with 1001
+};
+
+// What the clients were last told about the audio source, and the topology version that goes with it.
+struct AnnouncedSource
+{
+    uint32_t topologyVersion = 1;
+    uint32_t sampleRateHz = 0;  // 0: not known yet (hello says the session's default)
+    uint32_t periodFrames = 0;  // 0: not known
 };
 
 class Hub
 {
 public:
-    Hub(boost::asio::io_context& ioc, NetCounters& counters, uint32_t topologyVersion);
+    using SourceProbe = std::function<SourceStatus()>;
+
+    // helloTemplate (its topology and version) must outlive the hub; probe is called on the worker.
+    Hub(boost::asio::io_context& ioc, NetCounters& counters, const proto::Hello& helloTemplate, SourceProbe probe);
     ~Hub();
     Hub(const Hub&) = delete;
     Hub& operator=(const Hub&) = delete;
@@ -97,23 +120,30 @@ public:
     void leave(const HubClient* client);
     void closeAll();
     [[nodiscard]] std::size_t clientCount() const noexcept { return clients_.size(); }
+    // What a new client's hello must say.
+    [[nodiscard]] AnnouncedSource announced() const noexcept { return announced_; }
 
 private:
+    void checkSource();                                                              // [worker], locked
+    void announce(AnnouncedSource source, const std::shared_ptr<const std::string>& message); // [net]
     void broadcastMeters(const MeterBroadcast& broadcast); // [net]
     void broadcastStats(const StatsBroadcast& broadcast);  // [net]
 
     boost::asio::io_context& ioc_;
     NetCounters& counters_;
-    const uint32_t topologyVersion_;
+    const proto::Hello& helloTemplate_;
+    const SourceProbe probe_;
 
-    std::mutex attachMutex_; // held by the worker callbacks and detach()
+    std::mutex attachMutex_; // held by the worker callbacks and detach(); workers change with epochs
     bool attached_ = true;
+    AnnouncedSource workerSource_; // [worker] what the frames are stamped with
 
     // [worker] per-tier accumulators of the frames since the tier last sent
     std::array<std::optional<proto::MeterFrame>, kNumTiers> accumulators_;
     uint64_t framesSeen_ = 0;
 
     // [net]
+    AnnouncedSource announced_;
     std::unordered_map<const HubClient*, std::weak_ptr<HubClient>> clients_;
 };
 

@@ -76,6 +76,9 @@ std::string renderMetrics(const NetCounters& c, const EngineFeed& engine)
     metric(out, "headroom_tls_handshake_failures_total", "counter",
            "TLS handshakes that failed or timed out (plaintext on the TLS port, old protocol versions).",
            load(c.tlsHandshakeFailures));
+    metric(out, "headroom_topology_changes_total", "counter",
+           "New topologies announced to clients (the audio source's rate or period changed).",
+           load(c.topologyChanges));
     metric(out, "headroom_jack_connected", "gauge", "1 while the JACK client is open and active.",
            source.connected ? 1.0 : 0.0);
     metric(out, "headroom_jack_stalled", "gauge", "1 while connected but the process cycle does not advance.",

@@ -33,6 +33,7 @@ struct NetCounters
     std::atomic<uint64_t> httpRequests{0};        // requests answered
     std::atomic<uint64_t> acceptErrors{0};        // accept() failures (EMFILE...)
     std::atomic<uint64_t> tlsHandshakeFailures{0}; // --tls-cert: handshakes that failed or timed out
+    std::atomic<uint64_t> topologyChanges{0};     // new topologies announced (rate or period changed)
 };
 
 // [any] The /metrics body.

@@ -28,7 +28,8 @@ struct NetServer::Impl
 {
     Impl(NetOptions options, EngineFeed& engine, proto::Hello hello, LogFunction log)
         : context(std::move(options), engine, std::move(hello), std::move(log)),
-          hub(ioc, context.counters, context.helloTemplate.topology.version), shutdownTimer(ioc)
+          hub(ioc, context.counters, context.helloTemplate, [&engine] { return engine.sourceStatus(); }),
+          shutdownTimer(ioc)
     {
         context.hub = &hub;
     }

@@ -106,9 +106,12 @@ void BasicWebSocketSession<Stream>::onAccept(beast::error_code ec)
     proto::Hello hello = context_.helloTemplate;
     hello.serverTimeUs = unixTimeUs();
     hello.role = role_;
-    const SourceStatus source = context_.engine.sourceStatus();
+    // What the hub last announced, not the source's live status: the frames this client gets next
+    // are stamped with the hub's version, and a change is announced by a `topology` message.
+    const AnnouncedSource source = context_.hub->announced();
+    hello.topology.version = source.topologyVersion;
     if (source.sampleRateHz != 0) hello.sampleRateHz = source.sampleRateHz;
-    if (source.bufferFrames != 0) hello.periodFrames = source.bufferFrames;
+    if (source.periodFrames != 0) hello.periodFrames = source.periodFrames;
     hello.statsRateHz = proto::kDefaultStatsRateHz;
     hello.meterFields = proto::kDefaultMeterFields;
     sendControl(proto::encodeHello(hello));
@@ -374,6 +377,22 @@ void BasicWebSocketSession<Stream>::deliverStats(const StatsBroadcast& broadcast
     }
     if (statsSlot_) context_.counters.framesDropped.fetch_add(1, std::memory_order_relaxed);
     statsSlot_ = std::move(json);
+    doWrite();
+}
+
+template <class Stream>
+void BasicWebSocketSession<Stream>::deliverTopology(const std::shared_ptr<const std::string>& message)
+{
+    if (closing_ || closeCode_) return;
+    // A pending frame was stamped with the old version: the client would have to discard it.
+    if (meterSlot_) context_.counters.framesDropped.fetch_add(1, std::memory_order_relaxed);
+    meterSlot_.reset();
+    if (control_.size() >= kMaxControlQueue)
+    {
+        closeWith(static_cast<uint16_t>(websocket::close_code::policy_error));
+        return;
+    }
+    control_.push_back(message);
     doWrite();
 }
 

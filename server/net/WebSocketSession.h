@@ -66,6 +66,7 @@ public:
     // HubClient
     void deliverMeters(const MeterBroadcast& broadcast, SubsetCache& cache) override;
     void deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache) override;
+    void deliverTopology(const std::shared_ptr<const std::string>& message) override;
     void closeGoingAway() override;
 
 private:

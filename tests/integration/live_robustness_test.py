@@ -7,13 +7,18 @@ comes back at another rate and period size, and a clean SIGTERM.
    taps read -18.0 ±0.1 dBFS, the virtual bus -12.0 ±0.1.
 3. a source client started after serve ("late") gets connected and metered (-24.0 ±0.1); jackd
    frozen for 3 s (SIGSTOP): serve reports the stalled process cycle, then its recovery.
+   A WebSocket client connected meanwhile: its hello says 48000 Hz / 256 frames; jack_bufsize 512
+   makes the server announce a new topology (version + 1, period 512) before any frame of it.
 4. jackd is killed (SIGKILL) and restarted at 44.1 kHz / 128: serve reconnects within a few
    seconds, every connection is restored (jack_lsp -c), and the values are right again (filters
-   re-derived for the new rate).
+   re-derived for the new rate). The same WebSocket client gets a `topology` message with the
+   new rate and period, and every meter frame it ever received carries the version of the
+   latest topology announced before it (PROTOCOL.md §2, rule 5).
 5. SIGTERM: serve exits 0 and its ports are gone.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jacktest  # noqa: E402
 import session  # noqa: E402
+import wsclient  # noqa: E402
 from jacktest import check, log  # noqa: E402
 
 RECONNECT_LIMIT_S = 10.0  # the backoff cap is 5 s; slack for a loaded 2-core CI machine
@@ -31,6 +37,28 @@ RECONNECT_LIMIT_S = 10.0  # the backoff cap is 5 s; slack for a loaded 2-core CI
 def jackd_processes_for(server):
     r = subprocess.run(["pgrep", "-a", "-x", "jackd"], capture_output=True, text=True)
     return [line for line in r.stdout.splitlines() if server in line]
+
+
+def check_frames_follow_topologies(client):
+    """Every meter frame carries the version of the newest hello/topology received before it."""
+    current = None
+    for m in client.snapshot():
+        if m["type"] in ("hello", "topology"):
+            current = m["topology"]["version"]
+        elif m["type"] == "meter":
+            check(m["topology_version"] == current,
+                  f"a meter frame of topology {m['topology_version']} arrived while {current} was announced")
+
+
+def wait_topology(client, rate, period, newer_than):
+    m = client.wait_for(lambda m: m["type"] == "topology" and m["sample_rate_hz"] == rate
+                        and m["period_frames"] == period, 15, f"a topology message for {rate} Hz / {period}")
+    check(m["topology"]["version"] > newer_than,
+          f"the topology for {rate} Hz / {period} has version {m['topology']['version']}, not above {newer_than}")
+    version = m["topology"]["version"]
+    client.wait_for(lambda f: f["type"] == "meter" and f["topology_version"] == version, 15,
+                    f"a meter frame of topology {version}")
+    return version
 
 
 def main():
@@ -58,6 +86,16 @@ def main():
         h.wait_connected(session.CONNECTIONS, timeout=RECONNECT_LIMIT_S + 5)
         log(f"connected {time.monotonic() - ready:.1f} s after jackd was ready")
         log(f"48 kHz / 256: {stats.wait_levels(session.EXPECTED, timeout=30)}")
+        port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)/", serve.output()).group(1))
+        client = wsclient.Client(port)
+        hello = client.wait_for(lambda m: m["type"] == "hello", 10, "hello")
+        check((hello["sample_rate_hz"], hello["period_frames"]) == (48000, 256),
+              f"hello says {hello['sample_rate_hz']} Hz / {hello['period_frames']}, expected 48000 / 256")
+        version = hello["topology"]["version"]
+        client.wait_for(lambda f: f["type"] == "meter" and f["topology_version"] == version, 10, "a meter frame")
+        h.set_buffer_size(512)
+        version = wait_topology(client, 48000, 512, version)
+        log(f"period 256 -> 512: topology {hello['topology']['version']} -> {version} announced before its frames")
 
         # 3. A late source.
         h.start("late", session.generator_argv(args.headroom, h.server, session.LATE, session.LATE_PORTS))
@@ -94,6 +132,11 @@ def main():
         check("44100 Hz, 128 frames" in serve.output(), "serve did not report the new rate and period size")
         stats.skip_to_end()
         log(f"44.1 kHz / 128: {stats.wait_levels({**session.EXPECTED, **session.EXPECTED_LATE}, timeout=30)}")
+        version = wait_topology(client, 44100, 128, version)
+        check(client.closed is None, f"the WebSocket client was closed ({client.closed}) across the JACK restart")
+        check_frames_follow_topologies(client)
+        client.close()
+        log(f"44.1 kHz / 128 announced as topology {version}; every frame matched its announced topology")
 
         # 5. Clean shutdown.
         code = serve.stop(timeout=10)

@@ -25,7 +25,6 @@ The slow checks (H-3, C-2, W-7b: the server's default timeouts) run concurrently
 takes about 35 s. Standard library only (/usr/bin/python3). Last line: "N passed, N failed".
 """
 
-import base64
 import glob
 import os
 import re
@@ -44,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jacktest  # noqa: E402
 import session  # noqa: E402
+from wsclient import FrameReader, HandshakeFailed, connect, frame, read_head, ws_connect  # noqa: E402
 from jacktest import log  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -68,33 +68,6 @@ def need(condition, message):
 
 
 # ---- raw HTTP ------------------------------------------------------------------------------------
-
-def connect(port, timeout=10.0):
-    s = socket.create_connection((HOST, port), timeout=timeout)
-    s.settimeout(timeout)
-    return s
-
-
-def read_head(s, limit=65536):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        d = s.recv(1)
-        if not d:
-            raise CheckFailed(f"connection closed before a full response header: {data[:200]!r}")
-        data += d
-        if len(data) > limit:
-            raise CheckFailed("response header too long")
-    head = data.decode(errors="replace")
-    lines = head.split("\r\n")
-    parts = lines[0].split(" ", 2)
-    status = int(parts[1])
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            k, v = line.split(":", 1)
-            headers[k.strip().lower()] = v.strip()
-    return status, headers
-
 
 def read_response(s, head_request=False):
     status, headers = read_head(s)
@@ -136,64 +109,7 @@ def http_get(port, path, host=None, extra="", timeout=10.0):
         s.close()
 
 
-# ---- raw WebSocket (Appendix A, with a real frame reader: the server sends hello and meters) -----
-
-def ws_connect(port, extra="", origin=True, timeout=10.0):
-    s = connect(port, timeout)
-    key = base64.b64encode(os.urandom(16)).decode()
-    h = (f"GET /ws HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: headroom.v1\r\n"
-         + (f"Origin: http://{HOST}:{port}\r\n" if origin else "") + extra + "\r\n")
-    s.sendall(h.encode())
-    status, headers = read_head(s)
-    return s, status, headers
-
-
-def frame(op, payload, fin=True, mask=True, rsv=0):
-    n = len(payload)
-    hdr = bytes([(0x80 if fin else 0) | (rsv << 4) | op])
-    m = 0x80 if mask else 0
-    if n < 126:
-        hdr += bytes([m | n])
-    elif n < 65536:
-        hdr += bytes([m | 126]) + struct.pack("!H", n)
-    else:
-        hdr += bytes([m | 127]) + struct.pack("!Q", n)
-    if mask:
-        k = os.urandom(4)
-        hdr += k
-        payload = bytes(c ^ k[i % 4] for i, c in enumerate(payload))
-    return hdr + payload
-
-
-class FrameReader:
-    def __init__(self, s):
-        self.s = s
-        self.buf = b""
-
-    def _need(self, n):
-        while len(self.buf) < n:
-            d = self.s.recv(65536)
-            if not d:
-                raise EOFError
-            self.buf += d
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def read(self):
-        """(opcode, payload); raises EOFError or OSError (timeout, reset)."""
-        b0, b1 = self._need(2)
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack("!H", self._need(2))[0]
-        elif n == 127:
-            n = struct.unpack("!Q", self._need(8))[0]
-        key = self._need(4) if b1 & 0x80 else None
-        payload = self._need(n)
-        if key:
-            payload = bytes(c ^ key[i % 4] for i, c in enumerate(payload))
-        return b0 & 0x0F, payload
-
+# ---- raw WebSocket (Appendix A; wsclient has the frame reader: the server sends hello and meters) -
 
 def close_code(s, timeout=10.0):
     """The code of the server's first close frame (skipping hello, meters, pings), else a marker."""
@@ -352,7 +268,7 @@ def check_h3_header_limit(port):
         s.sendall(f"GET /livez HTTP/1.1\r\nHost: {HOST}:{port}\r\nX-Big: {'a' * 9216}\r\n\r\n".encode())
         try:
             status, _, _ = read_response(s)
-        except (CheckFailed, OSError):
+        except (CheckFailed, HandshakeFailed, OSError):
             return "closed without a response"
         need(status == 431, f"status {status}, want 431")
         return "431"
@@ -558,7 +474,7 @@ def check_c1(port, pid, serve, count=200, soft=64):
                 if status == 200:
                     ok = time.monotonic() - (deadline - 10)
                     break
-            except (OSError, CheckFailed):
+            except (OSError, CheckFailed, HandshakeFailed):
                 pass
             time.sleep(0.2)
         errors = (metric(port, "headroom_accept_errors_total") or 0) - errors_before if ok is not None else None
@@ -650,7 +566,7 @@ def main():
         def ready():
             try:
                 return http_get(port, "/readyz")[0] == 200
-            except (OSError, CheckFailed):
+            except (OSError, CheckFailed, HandshakeFailed):
                 return False
 
         jacktest.wait_for(ready, 30, "/readyz 200")

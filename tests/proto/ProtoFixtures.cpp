@@ -443,7 +443,7 @@ std::vector<Fixture> allFixtures()
         {"meter_future.bin", futureFrameBytes()},
         {"meter_future.expected.json", expectedJson(future)},
         {"hello.json", bytesOf(encodeHello(studioHello()))},
-        {"topology.json", bytesOf(encodeTopology(studioTopology(4)))},
+        {"topology.json", bytesOf(encodeTopology(studioTopology(4), 44100, 512u))},
         {"stats.json", bytesOf(encodeStats(studioStats()))},
         {"ack.json", bytesOf(encodeAck({7, "reset_peaks"}))},
         {"error.json", bytesOf(encodeError({7, ErrorCode::forbidden, "commands need a control token"}))},

@@ -62,10 +62,13 @@ TEST(HelloMessage, HasNoPeriodForAFileSource)
     EXPECT_EQ(j["role"], "viewer");
 }
 
-TEST(TopologyMessage, WrapsTheTopology)
+TEST(TopologyMessage, WrapsTheTopologyWithTheSourceRateAndPeriod)
 {
-    const Json j = parsed(encodeTopology(fixtures::studioTopology(4)));
+    const Json j = parsed(encodeTopology(fixtures::studioTopology(4), 44100, 512u));
     EXPECT_EQ(j["type"], "topology");
+    EXPECT_EQ(j["sample_rate_hz"], 44100);
+    EXPECT_EQ(j["period_frames"], 512);
+    EXPECT_EQ(parsed(encodeTopology(fixtures::studioTopology(4), 48000, std::nullopt))["period_frames"], nullptr);
     EXPECT_EQ(j["topology"]["version"], 4);
     EXPECT_EQ(j["topology"]["edges"][0], (Json{{"from", "kick"}, {"to", "drums"}}));
 }
