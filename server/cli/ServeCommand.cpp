@@ -10,6 +10,7 @@
 
 #include "server/audio/JackSupport.h"
 #include "server/cli/CommandSupport.h"
+#include "server/cli/ServeConfig.h"
 #include "server/engine/LiveEngine.h"
 #include "server/engine/SessionParser.h"
 #include "server/engine/SessionPlanner.h"
@@ -24,7 +25,8 @@ constexpr const char* kHelp =
     "Usage: headroom serve --session FILE [--jack-server NAME] [--client-name NAME] [--log FILE|-]\n"
     "                      [--listen ADDR:PORT] [--allow-host NAME]... [--allow-origin ORIGIN]...\n"
     "                      [--viewer-token TOKEN] [--control-token TOKEN] [--web-root DIR]\n"
-    "                      [--tls-cert FILE --tls-key FILE]\n"
+    "                      [--tls-cert FILE --tls-key FILE] [--max-clients N]\n"
+    "       headroom serve --config FILE [OPTIONS]\n"
     "\n"
     "Meters a studio live: opens a JACK client with one input port per tapped channel of the session\n"
     "(named <node>/<stage>/<n>, e.g. vocal/pre_insert/1), connects each to the session's source port\n"
@@ -33,6 +35,10 @@ constexpr const char* kHelp =
     "back at another sample rate or period size, it reconnects and restores its connections.\n"
     "\n"
     "Options:\n"
+    "  --config FILE       read these settings from a JSON file (keys: session, listen, allow_hosts,\n"
+    "                      allow_origins, viewer_token, control_token, jack_server, client_name, log,\n"
+    "                      web_root, tls_cert, tls_key, max_clients; docs/NETWORK.md); options on the\n"
+    "                      command line win. Keep tokens here, not on the command line\n"
     "  --session FILE      the session file (docs/SESSION.md)\n"
     "  --jack-server NAME  JACK server to use (default: $JACK_DEFAULT_SERVER or 'default');\n"
     "                      never starts a server\n"
@@ -57,11 +63,13 @@ constexpr const char* kHelp =
     "                      FILE is the PEM certificate chain, leaf first. TLS 1.2 and 1.3 only,\n"
     "                      ECDHE with AES-GCM or ChaCha20 (docs/NETWORK.md, TLS)\n"
     "  --tls-key FILE      the certificate's PEM private key, unencrypted (keep it mode 0600)\n"
+    "  --max-clients N     WebSocket clients at once (default 256); 32 more connections stay for\n"
+    "                      plain HTTP (the dashboard's files, /metrics, health checks)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Events (connections, JACK status, warnings) are logged on standard error.\n"
     "SIGINT or SIGTERM stops it cleanly: our ports disappear, the last log lines are written.\n"
-    "Exit status: 0 stopped by a signal; 1 the session, the log, the address or the TLS files\n"
+    "Exit status: 0 stopped by a signal; 1 the config, the session, the log, the address or the TLS files\n"
     "cannot be used; 2 usage error.\n";
 
 void say(std::string_view line)
@@ -127,54 +135,91 @@ void parseListen(const std::string& text, std::string& address, uint16_t& port)
 ServeArguments parseServeArguments(std::span<const std::string> args)
 {
     ServeArguments parsed;
+    const auto remember = [&parsed](const char* option) {
+        parsed.givenOptions.emplace_back(option);
+        return true;
+    };
     for (cli::ArgumentReader reader(args); !reader.done(); reader.next())
     {
         if (reader.is("--help") || reader.is("-h"))
             parsed.help = true;
-        else if (reader.is("--session"))
+        else if (reader.is("--config"))
+            parsed.configPath = reader.value("--config");
+        else if (reader.is("--max-clients") && remember("--max-clients"))
+        {
+            const std::string value = reader.value("--max-clients");
+            if (value.empty() || value.size() > 5 || value.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoll(value) < 1 || std::stoll(value) > kMaxClientsLimit)
+                throw cli::CommandUsageError("--max-clients: expected 1.." + std::to_string(kMaxClientsLimit) +
+                                             ", got '" + value + "'");
+            parsed.maxClients = static_cast<std::size_t>(std::stoll(value));
+        }
+        else if (reader.is("--session") && remember("--session"))
             parsed.sessionPath = reader.value("--session");
-        else if (reader.is("--jack-server"))
+        else if (reader.is("--jack-server") && remember("--jack-server"))
             parsed.serverName = reader.value("--jack-server");
-        else if (reader.is("--client-name"))
+        else if (reader.is("--client-name") && remember("--client-name"))
             parsed.clientName = reader.value("--client-name");
-        else if (reader.is("--log"))
+        else if (reader.is("--log") && remember("--log"))
             parsed.logPath = reader.value("--log");
-        else if (reader.is("--listen"))
+        else if (reader.is("--listen") && remember("--listen"))
             parseListen(reader.value("--listen"), parsed.listenAddress, parsed.listenPort);
-        else if (reader.is("--allow-host"))
+        else if (reader.is("--allow-host") && remember("--allow-host"))
             parsed.allowedHosts.push_back(reader.value("--allow-host"));
-        else if (reader.is("--allow-origin"))
+        else if (reader.is("--allow-origin") && remember("--allow-origin"))
             parsed.allowedOrigins.push_back(reader.value("--allow-origin"));
-        else if (reader.is("--viewer-token"))
+        else if (reader.is("--viewer-token") && remember("--viewer-token"))
             parsed.viewerToken = reader.value("--viewer-token");
-        else if (reader.is("--control-token"))
+        else if (reader.is("--control-token") && remember("--control-token"))
             parsed.controlToken = reader.value("--control-token");
-        else if (reader.is("--web-root"))
+        else if (reader.is("--web-root") && remember("--web-root"))
             parsed.webRoot = reader.value("--web-root");
-        else if (reader.is("--tls-cert"))
+        else if (reader.is("--tls-cert") && remember("--tls-cert"))
             parsed.tlsCertFile = reader.value("--tls-cert");
-        else if (reader.is("--tls-key"))
+        else if (reader.is("--tls-key") && remember("--tls-key"))
             parsed.tlsKeyFile = reader.value("--tls-key");
         else
             throw cli::CommandUsageError("unknown option '" + reader.current() + "'");
     }
     if (parsed.help) return parsed;
-    if (parsed.sessionPath.empty()) throw cli::CommandUsageError("--session FILE is required");
-    if (parsed.clientName.empty()) throw cli::CommandUsageError("--client-name must not be empty");
-    if (parsed.tlsCertFile.empty() != parsed.tlsKeyFile.empty())
-        throw cli::CommandUsageError("--tls-cert and --tls-key go together (TLS needs both)");
+    if (parsed.sessionPath.empty() && parsed.configPath.empty())
+        throw cli::CommandUsageError("--session FILE is required (or --config FILE naming it)");
     if (parsed.logPath.empty() && std::find(args.begin(), args.end(), "--log") != args.end())
         throw cli::CommandUsageError("--log needs FILE or -");
-    for (const std::string* token : {&parsed.viewerToken, &parsed.controlToken})
-        if (token->find_first_of(" ,\t\r\n") != std::string::npos)
-            throw cli::CommandUsageError("tokens may not contain spaces or commas (they travel as a subprotocol)");
+    if (parsed.configPath.empty())
+        if (const std::string problem = checkServeArguments(parsed); !problem.empty())
+            throw cli::CommandUsageError(problem);
     return parsed;
+}
+
+std::string checkServeArguments(const ServeArguments& arguments)
+{
+    if (arguments.sessionPath.empty()) return "no session: give --session FILE or \"session\" in the config";
+    if (arguments.clientName.empty()) return "--client-name must not be empty";
+    if (arguments.tlsCertFile.empty() != arguments.tlsKeyFile.empty())
+        return "--tls-cert and --tls-key go together (TLS needs both)";
+    for (const std::string* token : {&arguments.viewerToken, &arguments.controlToken})
+        if (token->find_first_of(" ,\t\r\n") != std::string::npos)
+            return "tokens may not contain spaces or commas (they travel as a subprotocol)";
+    return {};
 }
 
 int runServeCommand(std::span<const std::string> args)
 {
     ServeArguments arguments;
     if (const auto finished = cli::parseOrFinish("serve", kHelp, parseServeArguments, args, arguments)) return *finished;
+    if (!arguments.configPath.empty())
+    {
+        const cli::ServeConfigResult config = cli::applyServeConfig(arguments.configPath, arguments);
+        for (const std::string& line : config.errors) std::fprintf(stderr, "headroom serve: %s\n", line.c_str());
+        if (!config.errors.empty()) return 1;
+        for (const std::string& line : config.warnings) say("warning: " + line);
+        if (const std::string problem = checkServeArguments(arguments); !problem.empty())
+        {
+            std::fprintf(stderr, "headroom serve: %s: %s\n", arguments.configPath.c_str(), problem.c_str());
+            return 1;
+        }
+    }
 
     // Before any thread exists: SIGINT/SIGTERM stay blocked in every thread libjack and the worker
     // start; the network thread (this one) unblocks them for its net::signal_set.
@@ -212,6 +257,8 @@ int runServeCommand(std::span<const std::string> args)
         netOptions.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
         netOptions.tlsCertFile = arguments.tlsCertFile;
         netOptions.tlsKeyFile = arguments.tlsKeyFile;
+        netOptions.maxWebSocketClients = arguments.maxClients;
+        netOptions.maxConnections = arguments.maxClients + net::kReservedHttpConnections;
         if (!arguments.webRoot.empty() && !std::filesystem::is_directory(arguments.webRoot))
             throw std::runtime_error("--web-root " + arguments.webRoot + " is not a directory");
         server = std::make_unique<net::NetServer>(std::move(netOptions), *engine, std::move(hello),

@@ -20,10 +20,15 @@
 namespace headroom::server
 {
 
+// Most WebSocket clients `--max-clients` may allow.
+inline constexpr long long kMaxClientsLimit = 4096;
+
 struct ServeArguments
 {
     bool help = false;
-    std::string sessionPath;             // --session (required)
+    std::string configPath;               // --config FILE (ServeConfig.h); the command line wins over it
+    std::vector<std::string> givenOptions; // the options the command line gave ("--listen", ...)
+    std::string sessionPath;             // --session (required, here or in the config)
     std::string serverName;              // --jack-server; empty: $JACK_DEFAULT_SERVER or "default"
     std::string clientName = "headroom"; // --client-name
     std::string logPath;                 // --log FILE|-; empty: no statistics log
@@ -36,13 +41,18 @@ struct ServeArguments
     std::string webRoot;                     // --web-root DIR; empty: the installed or source web/
     std::string tlsCertFile;                 // --tls-cert FILE (with --tls-key): HTTPS/WSS only
     std::string tlsKeyFile;                  // --tls-key FILE
+    std::size_t maxClients = 256;            // --max-clients N: WebSocket clients (HTTP keeps 32 more slots)
 };
 
 // [setup] "ADDR:PORT" or "[V6ADDR]:PORT" (port 0: any free port). Throws cli::CommandUsageError.
 void parseListen(const std::string& text, std::string& address, uint16_t& port);
 
-// [setup] Parse the arguments after `serve`. Throws cli::CommandUsageError.
+// [setup] Parse the arguments after `serve`. Throws cli::CommandUsageError. Settings that may come
+// from a config file are checked later (checkServeArguments).
 [[nodiscard]] ServeArguments parseServeArguments(std::span<const std::string> args);
+
+// [setup] What must hold once the config file is merged in; "" when fine, else the problem.
+[[nodiscard]] std::string checkServeArguments(const ServeArguments& arguments);
 
 // [setup] Run `headroom serve`; returns the exit code when stopped.
 int runServeCommand(std::span<const std::string> args);

@@ -187,6 +187,16 @@ void BasicHttpSession<Stream>::handleRequest()
         return;
     }
     case Route::webSocket:
+        if (static_cast<std::size_t>(context_.counters.wsClients.load(std::memory_order_relaxed)) >=
+            context_.options.maxWebSocketClients)
+        {
+            // Every WebSocket slot is taken; HTTP keeps its reserved connections.
+            context_.counters.rejectedConnections.fetch_add(1, std::memory_order_relaxed);
+            Response res = makeResponse(503, "too many WebSocket clients; try again later\n", kTextPlain);
+            res.set(http::field::retry_after, "5");
+            send(std::move(res), true);
+            return;
+        }
         lowest().expires_never();
         if constexpr (kTls)
             std::make_shared<BasicWebSocketSession<Stream>>(std::move(stream_), context_, std::move(slot_),

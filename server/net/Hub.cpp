@@ -35,6 +35,13 @@ Hub::Hub(boost::asio::io_context& ioc, NetCounters& counters, const proto::Hello
     : ioc_(ioc), counters_(counters), helloTemplate_(helloTemplate), probe_(std::move(probe))
 {
     workerSource_.topologyVersion = helloTemplate.topology.version;
+    if (probe_)
+    {
+        // A source already running (a test engine, a file) needs no announcement for what it is now.
+        const SourceStatus source = probe_();
+        workerSource_.sampleRateHz = source.sampleRateHz;
+        workerSource_.periodFrames = source.bufferFrames;
+    }
     announced_ = workerSource_;
 }
 

@@ -11,6 +11,9 @@
 namespace headroom::server::net
 {
 
+// Connections kept for plain HTTP above the WebSocket cap.
+inline constexpr std::size_t kReservedHttpConnections = 32;
+
 struct NetOptions
 {
     std::string listenAddress = "127.0.0.1"; // D-2: loopback unless an interface is named
@@ -25,7 +28,10 @@ struct NetOptions
     std::string tlsKeyFile;  // PEM private key (unencrypted) of the leaf certificate
 
     // Limits and timeouts (hardening-checklist.md §1 and §6).
-    std::size_t maxConnections = 256;                  // HTTP and WebSocket together (C-1)
+    // C-1: WebSocket clients are capped below the connection cap, so when every WebSocket slot is
+    // taken the dashboard's files, /metrics and the health checks still answer.
+    std::size_t maxWebSocketClients = 256;
+    std::size_t maxConnections = 256 + kReservedHttpConnections; // HTTP and WebSocket together
     std::size_t headerLimitBytes = 8 * 1024;           // H-3: over it, 431
     std::chrono::milliseconds headerTimeout{10000};    // a request's header must arrive within this (slowloris)
     std::chrono::milliseconds tlsHandshakeTimeout{10000}; // TLS: the handshake must finish within this

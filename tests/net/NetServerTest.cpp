@@ -96,6 +96,7 @@ public:
         worker_.stop();
     }
     void setConnected(bool connected) { connected_ = connected; }
+    void setPeriod(uint32_t frames) { period_ = frames; } // what a jack_bufsize would report
 
     void setListeners(server::EngineListeners listeners) override
     {
@@ -115,7 +116,7 @@ public:
         server::SourceStatus s;
         s.connected = connected_;
         s.sampleRateHz = kRate;
-        s.bufferFrames = 64;
+        s.bufferFrames = period_;
         return s;
     }
     std::optional<uint64_t> submit(server::EngineCommand command) override { return worker_.submit(command); }
@@ -145,6 +146,7 @@ private:
     std::thread feeder_;
     std::atomic<bool> running_{false};
     std::atomic<bool> connected_{true};
+    std::atomic<uint32_t> period_{64};
 };
 
 // The server and its engine, on their own threads.
@@ -470,6 +472,76 @@ TEST(NetServer, SendsHelloThenBinaryMeterFramesThatDecodeToTheSignalLevels)
     EXPECT_NEAR(frame->level(proto::MeterField::rms)[0], -1800, 20);  // vox: -18 dBFS (AES17 sine)
     EXPECT_NEAR(frame->level(proto::MeterField::rms)[1], -1200, 20);  // gtr: -12 dBFS
     EXPECT_NEAR(frame->level(proto::MeterField::truePeak)[1], -1200, 30);
+}
+
+TEST(NetServer, AnnouncesANewTopologyWhenThePeriodChangesBeforeAnyFrameOfIt)
+{
+    Rig rig;
+    Client client(rig.port());
+    const auto hello = client.readJson("hello");
+    ASSERT_TRUE(hello);
+    EXPECT_EQ((*hello)["period_frames"], 64);
+    const uint32_t first = (*hello)["topology"]["version"];
+    ASSERT_TRUE(client.readUntil([](const Message& m) { return !m.text; }));
+
+    rig.engine.setPeriod(128);
+    // Frames of the old version may still arrive before the announcement; none of the new one may.
+    std::optional<nlohmann::json> topology;
+    for (int i = 0; i < 200 && !topology; ++i)
+    {
+        const auto m = client.read(3000ms);
+        ASSERT_TRUE(m);
+        if (m->text)
+        {
+            const auto j = nlohmann::json::parse(m->data);
+            if (j["type"] == "topology") topology = j;
+        }
+        else
+        {
+            EXPECT_EQ(decodeFrame(*m).topologyVersion, first);
+        }
+    }
+    ASSERT_TRUE(topology);
+    EXPECT_EQ((*topology)["period_frames"], 128);
+    EXPECT_EQ((*topology)["sample_rate_hz"], kRate);
+    const uint32_t second = (*topology)["topology"]["version"];
+    EXPECT_EQ(second, first + 1);
+    EXPECT_EQ((*topology)["topology"]["taps"].size(), 3u);
+    for (int i = 0; i < 5; ++i)
+    {
+        const auto m = client.readUntil([](const Message& x) { return !x.text; });
+        ASSERT_TRUE(m);
+        EXPECT_EQ(decodeFrame(*m).topologyVersion, second);
+    }
+    // A client connecting now is told the new version and period in its hello.
+    Client late(rig.port());
+    const auto lateHello = late.readJson("hello");
+    ASSERT_TRUE(lateHello);
+    EXPECT_EQ((*lateHello)["topology"]["version"], second);
+    EXPECT_EQ((*lateHello)["period_frames"], 128);
+    EXPECT_GE(metric(rig.port(), "headroom_topology_changes_total"), 1.0);
+}
+
+TEST(NetServer, AFullWebSocketCapStillLeavesHttpSlots)
+{
+    server::net::NetOptions options;
+    options.maxWebSocketClients = 2;
+    options.maxConnections = 2 + server::net::kReservedHttpConnections;
+    Rig rig(options);
+    Client a(rig.port());
+    Client b(rig.port());
+    ASSERT_TRUE(a.readJson("hello"));
+    ASSERT_TRUE(b.readJson("hello"));
+    const std::string origin = "127.0.0.1:" + std::to_string(rig.port());
+    const RawResponse refused = rawHttp(rig.port(), "GET /ws HTTP/1.1\r\nHost: " + origin + "\r\nOrigin: http://" + origin +
+                                                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                                        "Sec-WebSocket-Version: 13\r\n\r\n");
+    EXPECT_EQ(refused.status, 503u);
+    EXPECT_EQ(get(rig.port(), "/livez").status, 200u);
+    EXPECT_EQ(get(rig.port(), "/metrics").status, 200u);
+    EXPECT_GE(metric(rig.port(), "headroom_rejected_connections_total"), 1.0);
+    EXPECT_TRUE(a.readUntil([](const Message& m) { return !m.text; })); // the others are unaffected
 }
 
 TEST(NetServer, SendsStatisticsJsonOfEveryNode)
