@@ -16,6 +16,7 @@ test_packages=(
   libebur128-dev                              # test-only oracle for the differential loudness test
   jackd2 python3                              # integration tests: a private jackd -d dummy, orchestration
   nodejs                                      # web/js tests with node's built-in runner
+  chromium                                    # dashboard browser tests (headless, driven by playwright-core)
   openssl                                     # net_tests make a self-signed test certificate
   clang-19 libclang-rt-19-dev llvm-19         # RealtimeSanitizer runtime and symbolizer (headroom_rtsan)
 )

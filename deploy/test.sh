@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-dependencies.sh --test
+# Dev tooling for the dashboard's tests (package-lock.json): playwright-core drives Debian's
+# Chromium in the web_browser test, typescript type-checks web/js (web_typecheck).
+npm ci --no-audit --no-fund
 
 build_dir=${HEADROOM_BUILD_DIR:-build/ci}
 jobs=$(nproc)

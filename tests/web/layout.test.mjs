@@ -1,0 +1,76 @@
+// web/js/layout.js and web/js/format.js under node's test runner (no browser): the diagram's
+// layout for 4 to 64 channels and 1 to 8 buses, and the numbers as the dashboard writes them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { computeLayout, followSet } from '../../web/js/layout.js';
+import { classifyLevel, formatDb, formatGainDb, parseDb } from '../../web/js/format.js';
+import { syntheticTopology } from './syntheticTopology.mjs';
+
+/** @param {{x: number, y: number, w: number, h: number}} a @param {{x: number, y: number, w: number, h: number}} b */
+const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+
+for (const [channels, buses] of [[4, 1], [16, 3], [32, 5], [64, 8], [64, 1], [5, 8]]) {
+  test(`layout of ${channels} channels and ${buses} buses: every tap placed once, inside, without overlaps`, () => {
+    const topology = syntheticTopology(channels, buses);
+    const layout = computeLayout(topology);
+    assert.deepEqual(layout.taps.map((t) => t.tap), topology.taps.map((t) => t.index));
+    for (const t of layout.taps) {
+      assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.w <= layout.width && t.y + t.h <= layout.height, `tap ${t.tap} outside`);
+    }
+    for (let i = 0; i < layout.taps.length; i++) {
+      for (let j = i + 1; j < layout.taps.length; j++) {
+        assert.ok(!overlap(layout.taps[i], layout.taps[j]), `taps ${layout.taps[i].tap} and ${layout.taps[j].tap} overlap`);
+      }
+    }
+    assert.equal(layout.nodes.length, topology.nodes.length);
+    // Rows: one per channel, plus one per bus without members.
+    assert.ok(layout.height <= (Math.max(channels, buses) + 2) * layout.rowHeight, `height ${layout.height}`);
+    // Every node but the master has a wire to its destination.
+    const wired = new Set(layout.wires.map((w) => w.node));
+    for (const n of topology.nodes) if (n.destination) assert.ok(wired.has(n.id), `${n.id} not wired`);
+  });
+}
+
+test('members of a bus are adjacent rows and the bus sits within them', () => {
+  const topology = syntheticTopology(12, 3);
+  const layout = computeLayout(topology);
+  for (const bus of topology.nodes.filter((n) => n.kind === 'bus')) {
+    const rows = layout.nodes.filter((n) => topology.nodes.find((x) => x.id === n.id)?.destination === bus.id && n.kind === 'channel').map((n) => n.rowTop).sort((a, b) => a - b);
+    assert.ok(rows.length > 0);
+    assert.equal(rows[rows.length - 1] - rows[0], rows.length - 1, `${bus.id} members not adjacent: ${rows}`);
+  }
+});
+
+test('following a bus keeps its members and the path to the master only', () => {
+  const topology = syntheticTopology(8, 2);
+  const kept = followSet(topology, 'bus1');
+  assert.deepEqual(kept.sort(), ['bus1', 'ch1', 'ch3', 'ch5', 'ch7', 'master'].sort());
+  const layout = computeLayout(topology, { only: kept });
+  assert.ok(layout.taps.every((t) => kept.includes(t.node)));
+});
+
+test('numbers: one decimal, typographic minus, sentinels', () => {
+  assert.equal(formatDb(-18), '\u221218.0');
+  assert.equal(formatDb(-17.96), '\u221218.0');
+  assert.equal(formatDb(-0.04), '0.0');
+  assert.equal(formatDb(3), '3.0');
+  assert.equal(formatDb(-Infinity), '\u2212\u221e');
+  assert.equal(formatDb(NaN), '\u2014');
+  assert.equal(formatDb(null), '\u2014');
+  assert.equal(formatGainDb(4.95), '+5.0');
+  assert.equal(formatGainDb(-6.2), '\u22126.2');
+  assert.equal(parseDb('\u221218.0'), -18);
+});
+
+test('levels against the input target (-18..-12 dBFS average, peaks under -6 dBTP)', () => {
+  const target = { average_min_dbfs: -18, average_max_dbfs: -12, peak_max_dbtp: -6 };
+  assert.equal(classifyLevel(target, -15, -12, false), 'in-range');
+  assert.equal(classifyLevel(target, -24, -20, false), 'quiet');
+  assert.equal(classifyLevel(target, -10, -7, false), 'hot');
+  assert.equal(classifyLevel(target, -15, -3, false), 'hot');
+  assert.equal(classifyLevel(target, -15, 1, true), 'clipping');
+  assert.equal(classifyLevel(target, -Infinity, -Infinity, false), 'silent');
+  assert.equal(classifyLevel(target, NaN, NaN, false), 'nodata');
+  assert.equal(classifyLevel(null, -20, -14, false), 'open');
+});

@@ -1,0 +1,229 @@
+// The signal-flow diagram in SVG, built once per topology from computeLayout() and then only
+// touched where something changed (text of a reading, the state class of a wire). Meters are
+// not drawn here: MeterCanvas paints them on a canvas over the same coordinates.
+
+import { formatDb, formatGainDb, STATE_NAMES, stageName } from './format.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/**
+ * @param {string} name @param {Record<string, string|number>} [attributes] @param {Element} [parent]
+ * @returns {SVGElement}
+ */
+function svg(name, attributes = {}, parent) {
+  const element = /** @type {SVGElement} */ (document.createElementNS(SVG, name));
+  for (const [k, v] of Object.entries(attributes)) element.setAttribute(k, String(v));
+  if (parent) parent.appendChild(element);
+  return element;
+}
+
+/** Shortens an insert name to fit its chip ("1176-style compressor" -> "1176-sty…"). @param {string} name @param {number} chars */
+function shorten(name, chars) {
+  return name.length <= chars ? name : `${name.slice(0, Math.max(1, chars - 1))}\u2026`;
+}
+
+export class Diagram {
+  /**
+   * @param {SVGSVGElement} root
+   * @param {import('./layout.js').Topology} topology
+   * @param {import('./layout.js').DiagramLayout} layout
+   */
+  constructor(root, topology, layout) {
+    this.root = root;
+    this.topology = topology;
+    this.layout = layout;
+    root.replaceChildren();
+    root.setAttribute('role', 'img');
+    root.setAttribute('aria-label', 'Signal-flow diagram');
+    this.world = /** @type {SVGGElement} */ (svg('g', { class: 'world' }, root));
+    /** @type {Map<number, SVGElement>} reading text per tap */
+    this.readings = new Map();
+    /** @type {Map<number, SVGElement>} tap box per tap */
+    this.tapBoxes = new Map();
+    /** @type {Map<number, SVGElement[]>} wires coloured by a tap */
+    this.wiresByTap = new Map();
+    /** @type {Map<string, SVGElement>} chain gain text per node */
+    this.chainTexts = new Map();
+    /** @type {Map<string, SVGGElement>} advisory badge per node */
+    this.badges = new Map();
+    /** @type {Map<string, SVGGElement>} node groups */
+    this.nodeGroups = new Map();
+    /** @type {Map<string, {bar: {x: number, y: number, w: number, h: number}, group: SVGGElement}>} */
+    this.shareBars = new Map();
+    /** @type {Map<number, string>} last state class per tap */
+    this.tapState = new Map();
+    /** @type {Map<number, string>} last reading text per tap */
+    this.readingText = new Map();
+    this.build();
+  }
+
+  build() {
+    const { layout, topology, world } = this;
+    const f = layout.fontSize;
+    const titles = svg('g', { class: 'column-titles' }, world);
+    for (const c of layout.columnTitles) {
+      const t = svg('text', { x: c.x, y: f * 1.4, 'text-anchor': 'middle', 'font-size': f * 0.9 }, titles);
+      t.textContent = c.label;
+    }
+    const wires = svg('g', { class: 'wires' }, world);
+    for (const w of layout.wires) {
+      const d = w.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)} ${y.toFixed(1)}`).join(' ');
+      const path = svg('path', { d, class: 'wire state-nodata', 'stroke-width': Math.max(2, layout.rowHeight * 0.09) }, wires);
+      const key = w.tap ?? -1;
+      if (!this.wiresByTap.has(key)) this.wiresByTap.set(key, []);
+      /** @type {SVGElement[]} */ (this.wiresByTap.get(key)).push(path);
+    }
+    const nodesGroup = svg('g', { class: 'nodes' }, world);
+    for (const n of layout.nodes) {
+      const node = topology.nodes.find((x) => x.id === n.id);
+      const g = /** @type {SVGGElement} */ (svg('g', { class: `node kind-${n.kind}`, 'data-node': n.id }, nodesGroup));
+      this.nodeGroups.set(n.id, g);
+      if (n.kind !== 'channel') {
+        svg('rect', { class: 'bus-frame', x: n.x, y: n.y, width: n.w, height: n.h, rx: f * 0.4 }, g);
+      }
+      const labelY = layout.taps.find((t) => t.node === n.id)?.y ?? n.y;
+      const label = svg('text', { class: 'node-label', x: n.x + 4, y: labelY + f, 'font-size': f }, g);
+      label.textContent = shorten(n.label, 18);
+      const title = svg('title', {}, g);
+      title.textContent = `${n.label} (${n.kind}${node && node.channels > 1 ? `, ${node.layout.join(' ')}` : ''})`;
+      const isVirtualBus = topology.buses.some((b) => b.node === n.id && b.measured_tap === null && b.summed_tap !== null);
+      if (isVirtualBus) {
+        g.classList.add('virtual');
+        const v = svg('text', { class: 'virtual-label', x: n.x + 4, y: labelY + f * 2.05, 'font-size': f * 0.7 }, g);
+        v.textContent = '\u03a3 virtual';
+      }
+    }
+    const inserts = svg('g', { class: 'inserts' }, world);
+    for (const ins of layout.inserts) {
+      const g = svg('g', { class: `insert kind-${ins.kind}` }, inserts);
+      svg('rect', { x: ins.x, y: ins.y, width: ins.w, height: ins.h, rx: 3 }, g);
+      const t = svg('text', { x: ins.x + ins.w / 2, y: ins.y + ins.h / 2 + f * 0.28, 'text-anchor': 'middle', 'font-size': f * 0.7 }, g);
+      t.textContent = shorten(ins.name, Math.max(2, Math.floor(ins.w / (f * 0.42))));
+      svg('title', {}, g).textContent = `${ins.name} (${ins.kind})`;
+    }
+    for (const c of layout.chainLabels) {
+      const t = svg('text', { class: 'chain-gain', x: c.x, y: c.y, 'text-anchor': 'middle', 'font-size': f * 0.8, 'data-chain': c.node }, world);
+      t.textContent = '';
+      this.chainTexts.set(c.node, t);
+    }
+    const tapsGroup = svg('g', { class: 'taps' }, world);
+    for (const t of layout.taps) {
+      const tap = topology.taps[t.tap];
+      const g = svg('g', { class: `tap state-nodata${t.virtual ? ' virtual' : ''}`, 'data-tap': t.tap, 'data-node': t.node, 'data-stage': t.stage }, tapsGroup);
+      const small = t.h < layout.rowHeight * 0.6;
+      svg('rect', { class: 'tap-frame', x: t.x, y: t.y, width: t.w, height: t.h, rx: 2 }, g);
+      if (!small) {
+        const reading = svg('text', { class: 'reading', x: t.x + t.w - 3, y: t.y + t.h / 2 + f * 0.36, 'text-anchor': 'end', 'font-size': f * 1.05 }, g);
+        reading.textContent = '\u2014';
+        this.readings.set(t.tap, reading);
+      }
+      svg('title', {}, g).textContent = `${this.nodeLabel(t.node)} ${stageName(t.stage)}${tap?.virtual ? ' (computed sum)' : ''}`;
+      this.tapBoxes.set(t.tap, g);
+    }
+    for (const s of layout.shareBars) {
+      const g = /** @type {SVGGElement} */ (svg('g', { class: 'shares', 'data-bus': s.node }, world));
+      svg('rect', { class: 'share-track', x: s.x, y: s.y, width: s.w, height: s.h }, g);
+      this.shareBars.set(s.node, { bar: s, group: g });
+    }
+    for (const b of layout.badges) {
+      const g = /** @type {SVGGElement} */ (svg('g', { class: 'badge', 'data-badge': b.node, visibility: 'hidden' }, world));
+      const r = f * 0.62;
+      svg('circle', { cx: b.x, cy: b.y, r }, g);
+      const t = svg('text', { x: b.x, y: b.y + f * 0.3, 'text-anchor': 'middle', 'font-size': f * 0.8 }, g);
+      t.textContent = '!';
+      svg('title', {}, g);
+      this.badges.set(b.node, g);
+    }
+  }
+
+  /** @param {string} id */
+  nodeLabel(id) {
+    return this.topology.nodes.find((n) => n.id === id)?.label ?? id;
+  }
+
+  /** @param {{scale: number, x: number, y: number}} view */
+  setView(view) {
+    this.world.setAttribute('transform', `translate(${view.x.toFixed(2)} ${view.y.toFixed(2)}) scale(${view.scale.toFixed(5)})`);
+  }
+
+  /**
+   * A tap's number (the server's latest reading) and its state against the target.
+   * @param {number} tap @param {string} text @param {import('./format.js').LevelState} state @param {string} spoken
+   * @param {boolean} latched the clip latch (drawn on the meter canvas; kept here for tests and tools)
+   */
+  setTap(tap, text, state, spoken, latched) {
+    const box = this.tapBoxes.get(tap);
+    const clip = latched ? 'latched' : 'off';
+    if (box && box.dataset.clip !== clip) box.dataset.clip = clip;
+    if (this.readingText.get(tap) !== text) {
+      this.readingText.set(tap, text);
+      const r = this.readings.get(tap);
+      if (r) r.textContent = text;
+    }
+    if (this.tapState.get(tap) === state) return;
+    this.tapState.set(tap, state);
+    const cls = `state-${state}`;
+    if (box) {
+      box.classList.remove(...[...box.classList].filter((c) => c.startsWith('state-')));
+      box.classList.add(cls);
+      box.setAttribute('aria-label', spoken);
+      box.setAttribute('data-state', STATE_NAMES[state]);
+    }
+    for (const w of this.wiresByTap.get(tap) ?? []) w.setAttribute('class', `wire ${cls}`);
+  }
+
+  /** @param {string} node @param {number|null} gainDb @param {number|null} maxDb */
+  setChainGain(node, gainDb, maxDb) {
+    const t = this.chainTexts.get(node);
+    if (!t) return;
+    const text = gainDb === null ? '' : `${formatGainDb(gainDb)} dB`;
+    if (t.textContent !== text) t.textContent = text;
+    const hot = gainDb !== null && maxDb !== null && Math.abs(gainDb) > maxDb;
+    t.classList.toggle('hot', hot);
+  }
+
+  /**
+   * Members' shares of a bus's energy as a stacked strip, and the summed level on the strip's title.
+   * @param {string} bus @param {Array<{node: string, share: number|null, level_dbfs: number|null}>} members @param {number|null} summedDbfs
+   */
+  setBusShares(bus, members, summedDbfs) {
+    const entry = this.shareBars.get(bus);
+    if (!entry) return;
+    const { bar, group } = entry;
+    const key = members.map((m) => `${m.node}:${(m.share ?? 0).toFixed(2)}`).join(',') + `|${formatDb(summedDbfs)}`;
+    if (group.dataset.key === key) return;
+    group.dataset.key = key;
+    for (const old of group.querySelectorAll('.share')) old.remove();
+    let x = bar.x;
+    members.forEach((m, i) => {
+      const w = Math.max(0, (m.share ?? 0) * bar.w);
+      if (w < 0.5) return;
+      const seg = svg('rect', { class: `share share-${i % 8}`, x, y: bar.y, width: w, height: bar.h }, group);
+      svg('title', {}, seg).textContent = `${this.nodeLabel(m.node)}: ${Math.round((m.share ?? 0) * 100)} % of the bus, ${formatDb(m.level_dbfs)} dBFS`;
+      x += w;
+    });
+    const title = group.querySelector('title') ?? svg('title', {}, group);
+    title.textContent = `${this.nodeLabel(bus)}: summed ${formatDb(summedDbfs)} dBFS`;
+  }
+
+  /** @param {Map<string, {count: number, severity: string, text: string}>} byNode */
+  setBadges(byNode) {
+    for (const [node, g] of this.badges) {
+      const a = byNode.get(node);
+      g.setAttribute('visibility', a ? 'visible' : 'hidden');
+      g.setAttribute('class', `badge${a ? ` severity-${a.severity}` : ''}`);
+      const title = g.querySelector('title');
+      if (title) title.textContent = a ? a.text : '';
+    }
+  }
+
+  /** @param {string|null} node */
+  select(node) {
+    for (const [id, g] of this.nodeGroups) g.classList.toggle('selected', id === node);
+  }
+
+  /** @param {boolean} stale greys everything out: the numbers are not live */
+  setStale(stale) {
+    this.root.classList.toggle('stale', stale);
+  }
+}

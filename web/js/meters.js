@@ -1,0 +1,174 @@
+// Meter bars on a canvas over the SVG diagram, drawn in requestAnimationFrame. Per meter channel:
+// the peak bar (true peak, falling between frames), the RMS bar inside it, the server's peak-hold
+// tick and the clip latch. Only bars whose pixels changed are repainted (a still signal costs
+// nothing); a view change, resize or stale toggle repaints everything.
+
+import { METER_FLOOR_DB } from './meterStore.js';
+
+const METER_TOP_DB = 6;
+
+/** Fraction of the bar for a level in dB (METER_FLOOR_DB..+6 dB, linear in dB). @param {number} db */
+export function meterFraction(db) {
+  if (!(db > METER_FLOOR_DB)) return 0;
+  if (db >= METER_TOP_DB) return 1;
+  return (db - METER_FLOOR_DB) / (METER_TOP_DB - METER_FLOOR_DB);
+}
+
+/**
+ * @typedef {Object} MeterColours
+ * @property {string} background
+ * @property {string} band   target average range
+ * @property {string} scale  -18 and 0 dBFS marks
+ * @property {string} peak
+ * @property {string} peakHot
+ * @property {string} rms
+ * @property {string} hold
+ * @property {string} clip
+ * @property {string} clipOff
+ * @property {string} noData
+ */
+
+export class MeterCanvas {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {import('./layout.js').Topology} topology
+   * @param {import('./layout.js').DiagramLayout} layout
+   * @param {import('./meterStore.js').MeterStore} store
+   * @param {MeterColours} colours
+   */
+  constructor(canvas, topology, layout, store, colours) {
+    this.canvas = canvas;
+    const ctx = canvas.getContext('2d', { alpha: true });
+    if (!ctx) throw new Error('no 2D canvas');
+    this.ctx = ctx;
+    this.store = store;
+    this.colours = colours;
+    this.view = { scale: 1, x: 0, y: 0 };
+    this.dpr = 1;
+    this.stale = false;
+    // One bar per meter channel of every laid-out tap: its rectangle in layout units.
+    /** @type {Array<{channel: number, x: number, y: number, w: number, h: number, band: [number, number]|null}>} */
+    const bars = [];
+    for (const box of layout.taps) {
+      const tap = topology.taps[box.tap];
+      if (!tap) continue;
+      const hasReading = box.h >= layout.rowHeight * 0.6;
+      const barW = hasReading ? box.w - layout.fontSize * 3.3 : box.w - 4;
+      const inner = box.h - 6;
+      const each = inner / tap.channels;
+      const t = tap.target;
+      const band = t && typeof t.average_min_dbfs === 'number' && typeof t.average_max_dbfs === 'number'
+        ? /** @type {[number, number]} */ ([t.average_min_dbfs, t.average_max_dbfs]) : null;
+      for (let c = 0; c < tap.channels; c++) {
+        bars.push({ channel: tap.first_channel + c, x: box.x + 3, y: box.y + 3 + c * each, w: barW, h: Math.max(1, each - (tap.channels > 1 ? 1 : 0)), band });
+      }
+    }
+    this.bars = bars;
+    /** Last painted state per bar: peak px, rms px, hold px, clip, no data. */
+    this.painted = new Int32Array(bars.length * 5).fill(-2);
+  }
+
+  /** Matches the canvas to its CSS size; returns true when it changed. */
+  resize() {
+    const rect = this.canvas.getBoundingClientRect();
+    const dpr = Math.min(window.devicePixelRatio || 1, 2);
+    const w = Math.max(1, Math.round(rect.width * dpr));
+    const h = Math.max(1, Math.round(rect.height * dpr));
+    if (w === this.canvas.width && h === this.canvas.height && dpr === this.dpr) return false;
+    this.canvas.width = w;
+    this.canvas.height = h;
+    this.dpr = dpr;
+    this.invalidate();
+    return true;
+  }
+
+  /** @param {{scale: number, x: number, y: number}} view */
+  setView(view) {
+    this.view = { ...view };
+    this.invalidate();
+  }
+
+  /** @param {boolean} stale */
+  setStale(stale) {
+    if (stale === this.stale) return;
+    this.stale = stale;
+    this.invalidate();
+  }
+
+  invalidate() {
+    this.painted.fill(-2);
+    this.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  /**
+   * Paints the bars that changed. Call once per animation frame after store.tick().
+   * @returns {number} bars repainted
+   */
+  draw() {
+    const { ctx, store, colours, bars, painted } = this;
+    const s = this.view.scale * this.dpr;
+    const ox = this.view.x * this.dpr;
+    const oy = this.view.y * this.dpr;
+    const cw = this.canvas.width;
+    const ch = this.canvas.height;
+    let repainted = 0;
+    for (let i = 0; i < bars.length; i++) {
+      const b = bars[i];
+      // Device-pixel rectangle, snapped so neighbouring repaints never leave seams.
+      const x0 = Math.round(b.x * s + ox);
+      const y0 = Math.round(b.y * s + oy);
+      const x1 = Math.round((b.x + b.w) * s + ox);
+      const y1 = Math.round((b.y + b.h) * s + oy);
+      if (x1 <= 0 || y1 <= 0 || x0 >= cw || y0 >= ch) continue;
+      const w = x1 - x0;
+      const h = Math.max(1, y1 - y0);
+      const clipW = Math.max(2, Math.round(h * 0.8));
+      const barW = Math.max(1, w - clipW - 1);
+      const c = b.channel;
+      const noData = Number.isNaN(store.rms[c]) && Number.isNaN(store.peak[c]) ? 1 : 0;
+      const peakPx = noData ? 0 : Math.round(meterFraction(store.shownPeak[c]) * barW);
+      const rmsPx = noData ? 0 : Math.round(meterFraction(store.shownRms[c]) * barW);
+      const hold = store.hold[c];
+      const holdPx = Number.isFinite(hold) && hold > METER_FLOOR_DB ? Math.round(meterFraction(hold) * barW) : -1;
+      const clip = store.clipLatched[c];
+      const k = i * 5;
+      if (painted[k] === peakPx && painted[k + 1] === rmsPx && painted[k + 2] === holdPx && painted[k + 3] === clip && painted[k + 4] === noData) continue;
+      painted[k] = peakPx;
+      painted[k + 1] = rmsPx;
+      painted[k + 2] = holdPx;
+      painted[k + 3] = clip;
+      painted[k + 4] = noData;
+      repainted++;
+
+      ctx.fillStyle = noData ? colours.noData : colours.background;
+      ctx.fillRect(x0, y0, barW, h);
+      if (b.band && !noData) {
+        const a = Math.round(meterFraction(b.band[0]) * barW);
+        const z = Math.round(meterFraction(b.band[1]) * barW);
+        ctx.fillStyle = colours.band;
+        ctx.fillRect(x0 + a, y0, Math.max(1, z - a), h);
+      }
+      if (peakPx > 0) {
+        ctx.fillStyle = store.shownPeak[c] > -0.05 ? colours.peakHot : colours.peak;
+        ctx.fillRect(x0, y0, peakPx, h);
+      }
+      if (rmsPx > 0) {
+        const inset = h > 6 ? Math.round(h * 0.2) : 0;
+        ctx.fillStyle = colours.rms;
+        ctx.fillRect(x0, y0 + inset, rmsPx, h - 2 * inset);
+      }
+      // 0 VU (-18 dBFS) and full scale marks.
+      ctx.fillStyle = colours.scale;
+      ctx.fillRect(x0 + Math.round(meterFraction(-18) * barW), y0, 1, h);
+      ctx.fillRect(x0 + Math.round(meterFraction(0) * barW), y0, 1, h);
+      if (holdPx >= 0) {
+        ctx.fillStyle = colours.hold;
+        ctx.fillRect(x0 + Math.min(holdPx, barW - 2), y0, 2, h);
+      }
+      ctx.fillStyle = clip ? colours.clip : colours.clipOff;
+      ctx.fillRect(x0 + barW + 1, y0, clipW, h);
+    }
+    return repainted;
+  }
+}
