@@ -18,6 +18,7 @@ if(HEADROOM_RTSAN)
   file(GLOB HEADROOM_RTSAN_SOURCES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
     ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/advisor/*.cpp
     ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
   find_package(Boost 1.74 REQUIRED)
   find_package(OpenSSL REQUIRED) # server/net: --tls-cert

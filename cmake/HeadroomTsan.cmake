@@ -18,6 +18,7 @@ if(HEADROOM_TSAN)
   file(GLOB HEADROOM_TSAN_ENGINE_SOURCES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
     ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/advisor/*.cpp
     ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
   find_package(Boost 1.74 REQUIRED)
   find_package(Threads REQUIRED)

@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <string_view>
 
 #include "server/analyze/AnalysisReport.h"
 #include "server/analyze/FileAnalysis.h"
 #include "server/analyze/SessionAudit.h"
+#include "server/analyze/SessionAuditHtml.h"
 #include "server/analyze/SessionAuditReport.h"
 #include "server/engine/SessionParser.h"
 
@@ -18,7 +21,7 @@ namespace
 {
 constexpr const char* kHelp =
     "Usage: headroom analyze [--json] [--layout ROLES] [--rms aes17|plain] FILE\n"
-    "       headroom analyze [--json] --session SESSION.json\n"
+    "       headroom analyze [--json] --session SESSION.json [--html OUT.html]\n"
     "\n"
     "Measures an audio file (WAV, FLAC, AIFF, ...; 16/24/32-bit integer or float) as Headroom meters a\n"
     "live tap: loudness of all channels together (EBU R 128: integrated, loudness range, maximum\n"
@@ -30,7 +33,9 @@ constexpr const char* kHelp =
     "goes through the same engine as `headroom serve`, all files aligned at their first sample. The\n"
     "report gives every node's statistics: per tap the average, peaks, headroom, loudness and time\n"
     "in/over/under its target range; the master's loudness; plugin-chain gains; bus members' shares\n"
-    "and predicted versus measured bus inputs (an untapped bus input is summed from its members).\n"
+    "and predicted versus measured bus inputs (an untapped bus input is summed from its members),\n"
+    "and the gain-staging advisor's advisories (symptom, most likely cause, fix, amount in dB) under\n"
+    "each node, with those that cleared during the audit (docs/ADVISOR.md).\n"
     "Each file must have its tap's channel count, and all files one sample rate; a shorter file is\n"
     "followed by silence (the report says so); taps fed from JACK ports are skipped with a warning.\n"
     "\n"
@@ -39,6 +44,9 @@ constexpr const char* kHelp =
     "                      the session, its files, warnings and every node's statistics (the live\n"
     "                      engine's snapshot encoding)\n"
     "  --session FILE      audit the session FILE's audio files instead of measuring one FILE\n"
+    "  --html OUT          (--session only) also write the audit as a self-contained HTML report to\n"
+    "                      OUT (the signal-flow diagram coloured by stage, the advisories on it);\n"
+    "                      '-' prints it instead of the text report\n"
     "  --layout ROLES      (FILE only) channel roles in file order, comma-separated, e.g.\n"
     "                      L,R,C,LFE,Ls,Rs (roles: M L R C LFE Ls Rs Lss Rss Lrs Rrs; LFE is left out\n"
     "                      of loudness). Default by channel count: 1 M; 2 L,R; 3 L,R,C; 4 L,R,Ls,Rs;\n"
@@ -56,7 +64,8 @@ constexpr const char* kHelp =
     "sample_peak_dbfs, true_peak_dbtp, rms_dbfs, clipped_samples). dB values are rounded to 0.01;\n"
     "null means minus infinity or undefined (silence; integrated loudness of a file under 0.4 s).\n"
     "With --session: session, room, session_file, sample_rate_hz, duration_s, files[], warnings[],\n"
-    "audio_seconds, counters, nodes[], rms_convention, zero_vu_dbfs (docs/SESSION.md, Offline audit).\n"
+    "audio_seconds, counters, nodes[], rms_convention, zero_vu_dbfs, advisories[] (raised at the end),\n"
+    "cleared_advisories[] (raised and cleared during the audit) (docs/SESSION.md, Offline audit).\n"
     "\n"
     "Exit status: 0 done; 1 the file cannot be read or does not fit the layout, or the session or its\n"
     "files cannot be audited (every problem on stderr, one line each); 2 usage error.\n";
@@ -160,6 +169,12 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
             if (!parsed.session.empty()) throw UsageError("one --session at a time");
             parsed.session = value;
         }
+        else if (isOption(arg, "--html"))
+        {
+            const std::string value = optionValue(args, i, "--html");
+            if (value.empty()) throw UsageError("--html needs a file (or - for standard output)");
+            parsed.html = value;
+        }
         else if (isOption(arg, "--layout"))
         {
             layoutGiven = true;
@@ -196,6 +211,7 @@ AnalyzeArguments parseAnalyzeArguments(std::span<const std::string> args)
         if (rmsGiven) throw UsageError("--rms applies to FILE; a session sets it in \"reference\"");
         return parsed;
     }
+    if (!parsed.html.empty()) throw UsageError("--html reports a session audit; it needs --session");
     if (files.empty()) throw UsageError("no FILE given (or --session SESSION.json)");
     if (files.size() > 1)
         throw UsageError("one FILE at a time ('" + files[0] + "', '" + files[1] + "', ...)");
@@ -261,6 +277,20 @@ int runSessionAudit(const AnalyzeArguments& arguments)
     }
     progress.reset();
 
+    if (arguments.html == "-") return writeReport(sessionAuditHtml(result));
+    if (!arguments.html.empty())
+    {
+        std::FILE* out = std::fopen(arguments.html.c_str(), "w");
+        const std::string html = sessionAuditHtml(result);
+        const bool written = out != nullptr && std::fwrite(html.data(), 1, html.size(), out) == html.size();
+        const int error = errno;
+        if (out == nullptr || std::fclose(out) != 0 || !written)
+        {
+            std::fprintf(stderr, "headroom analyze: cannot write the HTML report '%s': %s\n", arguments.html.c_str(),
+                         std::strerror(out == nullptr || !written ? error : errno));
+            return 1;
+        }
+    }
     return writeReport(arguments.json ? sessionAuditJson(result).dump(
                                             2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
                                             "\n"

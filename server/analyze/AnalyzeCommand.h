@@ -37,6 +37,7 @@ struct AnalyzeArguments
     dsp::RmsConvention rmsConvention = dsp::RmsConvention::aes17; // --rms
     std::string file;                                             // the one FILE (empty with --session)
     std::string session; // --session SESSION.json: audit the session's files (exclusive with FILE)
+    std::string html;    // --html OUT: also write the audit as HTML ("-": print it instead); --session only
 };
 
 // [setup] Parse the arguments after `analyze`. Options may come before or after FILE; `--` ends

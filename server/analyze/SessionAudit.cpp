@@ -1,10 +1,13 @@
 #include "server/analyze/SessionAudit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "dsp/SubBlockClock.h"
+#include "server/advisor/Advisor.h"
 #include "server/audio/RealtimeMeter.h"
 #include "server/engine/EngineStatistics.h"
 #include "server/engine/SessionPlanner.h"
@@ -79,8 +82,13 @@ std::vector<AudioFileReader> openFiles(const Session& session, const SessionPlan
 class AuditRun
 {
 public:
-    AuditRun(const SessionPlan& planned, uint32_t sampleRateHz, std::size_t blockFrames)
+    AuditRun(const Session& session, const SessionPlan& planned, uint32_t sampleRateHz, std::size_t blockFrames,
+             double advisorIntervalSeconds)
+        : advisor_(session, auditAdvisorSettings()),
+          advisorIntervalFrames_(std::max<uint64_t>(
+              1, static_cast<uint64_t>(std::llround(advisorIntervalSeconds * static_cast<double>(sampleRateHz)))))
     {
+        nextAdviceFrame_ = advisorIntervalFrames_;
         // Every record a process() call produces must fit in the queue until it is drained right
         // after: at most one per shortest sub-block in the call, plus one begun in the previous call.
         const std::size_t shortestSubBlock = sampleRateHz / dsp::kSubBlocksPerSecond;
@@ -90,7 +98,8 @@ public:
         meter_.prepare(planned.plan, sampleRateHz, planned.tapConfig, maxCallFrames / shortestSubBlock + 2);
 
         StatisticsSettings settings;
-        // One snapshot, at the end: refresh integrated loudness and LRA for it whatever the phase.
+        // Integrated loudness and LRA fresh at every snapshot (the advisor's, and the last one) whatever
+        // the phase.
         settings.loudnessRefreshSubBlocks = 1;
         // The "recent" window never rotates: averages, crest factor, chain gain and bus shares
         // cover the whole audit.
@@ -128,9 +137,65 @@ public:
                                    "record of a block)");
     }
 
-    [[nodiscard]] EngineSnapshot snapshot() { return statistics_.snapshot(); }
+    // The final snapshot, judged by the advisor, with the since-start peaks.
+    [[nodiscard]] EngineSnapshot snapshot()
+    {
+        EngineSnapshot s = takeSnapshot();
+        for (NodeStats& node : s.nodes)
+            for (TapStats& tap : node.taps)
+            {
+                const std::vector<ChannelPeaks>& peaks = sinceStart_[tap.tapIndex];
+                for (std::size_t c = 0; c < tap.channels.size() && c < peaks.size(); ++c)
+                {
+                    tap.channels[c].samplePeakDbfs = peaks[c].samplePeakDbfs;
+                    tap.channels[c].truePeakDbtp = peaks[c].truePeakDbtp;
+                    tap.channels[c].ppmDbfs = peaks[c].ppmDbfs;
+                    tap.channels[c].clippedSinceLast = peaks[c].clipped;
+                }
+            }
+        advisor_.annotate(s);
+        return s;
+    }
 
 private:
+    // Peaks "since the previous snapshot", accumulated over every snapshot the advisor took.
+    struct ChannelPeaks
+    {
+        double samplePeakDbfs = -std::numeric_limits<double>::infinity();
+        double truePeakDbtp = -std::numeric_limits<double>::infinity();
+        double ppmDbfs = -std::numeric_limits<double>::infinity();
+        bool clipped = false;
+    };
+
+    static AdvisorSettings auditAdvisorSettings()
+    {
+        AdvisorSettings settings;
+        settings.peakWindowSeconds = std::numeric_limits<double>::infinity(); // the whole audit
+        settings.historySize = 10000; // every advisory the audit raised and cleared
+        return settings;
+    }
+
+    EngineSnapshot takeSnapshot()
+    {
+        EngineSnapshot s = statistics_.snapshot();
+        advisor_.evaluate(s, s.audioSeconds);
+        for (const NodeStats& node : s.nodes)
+            for (const TapStats& tap : node.taps)
+            {
+                std::vector<ChannelPeaks>& peaks = sinceStart_[tap.tapIndex];
+                peaks.resize(tap.channels.size());
+                for (std::size_t c = 0; c < tap.channels.size(); ++c)
+                {
+                    const ChannelStats& ch = tap.channels[c];
+                    peaks[c].samplePeakDbfs = std::max(peaks[c].samplePeakDbfs, ch.samplePeakDbfs);
+                    peaks[c].truePeakDbtp = std::max(peaks[c].truePeakDbtp, ch.truePeakDbtp);
+                    peaks[c].ppmDbfs = std::max(peaks[c].ppmDbfs, ch.ppmDbfs);
+                    peaks[c].clipped = peaks[c].clipped || ch.clippedSinceLast;
+                }
+            }
+        return s;
+    }
+
     void drain()
     {
         SummaryQueue& queue = meter_.queue();
@@ -139,6 +204,11 @@ private:
             statistics_.addRecord(*record, queue.summariesOf(record));
             framesPublished_ += record->numFrames;
             queue.commitRead();
+            if (framesPublished_ >= nextAdviceFrame_) // as the live worker's 10 Hz snapshots
+            {
+                (void)takeSnapshot();
+                while (nextAdviceFrame_ <= framesPublished_) nextAdviceFrame_ += advisorIntervalFrames_;
+            }
         }
     }
 
@@ -147,6 +217,10 @@ private:
     std::vector<float> silence_;   // zeros for the padding at the end
     uint64_t framesMetered_ = 0;   // frames given to the meter
     uint64_t framesPublished_ = 0; // frames in the records drained (whole sub-blocks)
+    Advisor advisor_;              // judges a snapshot every advisorIntervalFrames_
+    uint64_t advisorIntervalFrames_ = 1;
+    uint64_t nextAdviceFrame_ = 0; // frames published at which the advisor looks next
+    std::map<std::size_t, std::vector<ChannelPeaks>> sinceStart_; // plan tap -> its channels' peaks
 };
 } // namespace
 
@@ -184,7 +258,7 @@ SessionAuditResult auditSession(const Session& session, const AuditOptions& opti
             totalFrames && frames ? std::optional<uint64_t>(std::max(*totalFrames, *frames)) : std::nullopt;
     }
 
-    AuditRun run(planned, result.sampleRateHz, options.blockFrames);
+    AuditRun run(session, planned, result.sampleRateHz, options.blockFrames, options.advisorIntervalSeconds);
 
     // Source channels in plan order, each file's channels after the previous file's. A file that
     // has ended is followed by silence, so every block covers the same time in every file.

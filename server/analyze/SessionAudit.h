@@ -31,6 +31,10 @@
 //   peaks between the very last few samples of the longest file may therefore go unseen.
 // - The statistics' "recent" window spans the whole audit: averages, crest factors, chain gains
 //   and bus shares cover every file from start to end, not the last 10 s as on a live meter.
+// - The gain-staging advisor runs as it does live, on a snapshot every advisorIntervalSeconds of
+//   audio with the session's raise and clear delays; its peak window spans the whole audit too. The
+//   result's snapshot carries what is raised at the end and the history of what cleared. The final
+//   snapshot's per-channel "since the previous snapshot" peaks cover the whole audit, as before.
 //
 // [setup]/[worker], one thread: every call may block on file I/O.
 namespace headroom::server
@@ -66,7 +70,9 @@ struct SessionAuditResult
     std::vector<AuditedFile> files; // in plan order
     // Session warnings: the topology's, and every tap the audit skips (JACK ports) with why
     std::vector<std::string> warnings;
-    EngineSnapshot snapshot; // the statistics of every node after the whole audit
+    // The statistics of every node after the whole audit, with the advisor's verdict: advisories
+    // still raised at the end, and every one raised and cleared during the audit (newest first).
+    EngineSnapshot snapshot;
 };
 
 struct AuditOptions
@@ -75,6 +81,9 @@ struct AuditOptions
     // Called after each block with the frames audited so far and the longest file's length (empty
     // when a file's header does not say).
     std::function<void(uint64_t framesDone, std::optional<uint64_t> totalFrames)> progress;
+    // The gain-staging advisor judges a snapshot this often (audio time), as the live worker's
+    // 10 Hz snapshots do, so its raise and clear delays mean the same offline (docs/ADVISOR.md).
+    double advisorIntervalSeconds = 0.1;
 };
 
 // [worker] Audit a parsed session. Throws SessionAuditError listing every file problem (missing or

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dsp/Decibels.h"
+#include "server/analyze/AdvisoryText.h"
 #include "server/analyze/AnalysisReport.h"
 #include "server/analyze/TextTable.h"
 #include "server/engine/SnapshotJson.h"
@@ -375,6 +376,7 @@ std::string sessionAuditReport(const SessionAuditResult& r)
 
     std::string out;
     appendHeader(out, r);
+    appendAdvisoriesText(out, r.session, r.snapshot.advisories, r.snapshot.clearedAdvisories);
     appendFiles(out, r);
     const Nodes nodes = inSessionOrder(r);
     appendLevels(out, nodes);

@@ -18,10 +18,13 @@ namespace headroom::server
 // sample_rate_hz, duration_s (the longest file), files[] (node, stage, json_path, file, format,
 // channels, duration_s, padded_s), warnings[], then the snapshot's fields as SnapshotJson encodes
 // them (audio_seconds, counters, nodes[], rms_convention, zero_vu_dbfs), without those only a
-// running server has (sequence, time, health, last_command_id). Each node also gets its "label".
+// running server has (sequence, time, health, last_command_id); the snapshot's "advisories" are those
+// raised at the end, "cleared_advisories" those raised and cleared during the audit, newest first.
+// Each node also gets its "label".
 [[nodiscard]] nlohmann::ordered_json sessionAuditJson(const SessionAuditResult& result);
 
-// [any] The readable report: the session and its files; per tap its average, peaks, headroom,
+// [any] The readable report: the session; the advisor's advisories (symptom, cause, fix) per node,
+// and those that cleared during the audit; its files; per tap its average, peaks, headroom,
 // integrated loudness and clips; each tap against its target range (time in, over, under); the
 // master's loudness (I, LRA, max M/S, PLR) next to its delivery or streaming targets; plugin-chain
 // gains; every bus's members and shares, predicted versus measured input; the warnings. Ends in a

@@ -245,6 +245,7 @@ int runServeCommand(std::span<const std::string> args)
         options.jack.log = [](const std::string& line) { say("jack: " + line); };
         options.statisticsLogPath = arguments.logPath;
         options.worker.stallAfterSeconds = 1.0;
+        options.session = std::make_shared<const Session>(session); // the gain-staging advisor's
         engine = std::make_unique<LiveEngine>(std::move(live), std::move(options));
 
         net::NetOptions netOptions;

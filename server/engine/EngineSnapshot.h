@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dsp/ChannelStatistics.h"
+#include "server/advisor/AdvisoryRecord.h"
 #include "server/engine/MeterPlan.h"
 
 // What the worker hands to everyone else: plain, self-contained values (no pointers into the
@@ -198,6 +199,10 @@ struct EngineSnapshot
     EngineHealth health;
     uint64_t lastCommandId = 0;   // highest command id applied (EngineWorker::submit)
     std::vector<NodeStats> nodes; // in order of first appearance in the plan
+    // The gain-staging advisor's output (docs/ADVISOR.md), filled by whoever owns an Advisor (the
+    // live engine's worker, the offline audit); empty from EngineStatistics alone.
+    std::vector<AdvisoryRecord> advisories;        // raised and not cleared, in session order
+    std::vector<AdvisoryRecord> clearedAdvisories; // the recently cleared ones, newest first
 };
 
 } // namespace headroom::server

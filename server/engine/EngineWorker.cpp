@@ -258,6 +258,17 @@ void EngineWorker::publishSnapshot()
                                     .count();
     snapshot->health = health();
     snapshot->lastCommandId = lastCommandApplied_.load(std::memory_order_relaxed);
+    if (annotator_)
+    {
+        try
+        {
+            annotator_(*snapshot);
+        }
+        catch (...)
+        {
+            callbackErrors_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
     std::shared_ptr<const EngineSnapshot> shared = std::move(snapshot);
     {
         std::lock_guard lock(publishMutex_);

@@ -72,6 +72,8 @@ class EngineWorker
 public:
     using SnapshotCallback = std::function<void(const std::shared_ptr<const EngineSnapshot>&)>;
     using MeterFrameCallback = std::function<void(const std::shared_ptr<const MeterFrame>&)>;
+    // Completes a snapshot before it is shared (the live engine's advisor adds its advisories).
+    using SnapshotAnnotator = std::function<void(EngineSnapshot&)>;
 
     EngineWorker() = default;
     ~EngineWorker();
@@ -85,6 +87,8 @@ public:
     void onSnapshot(SnapshotCallback callback) { snapshotCallback_ = std::move(callback); }
     void onMeterFrame(MeterFrameCallback callback) { meterFrameCallback_ = std::move(callback); }
     void setStallProbe(StallProbe probe) { probe_ = std::move(probe); }
+    // [setup] Before start(). Runs on the worker thread for every snapshot, before the callback.
+    void annotateSnapshots(SnapshotAnnotator annotator) { annotator_ = std::move(annotator); }
 
     // [setup] Start the thread. stop() drains what is queued, applies pending commands, publishes a
     // last snapshot and joins; the destructor stops.
@@ -127,6 +131,7 @@ private:
     EngineWorkerOptions options_;
     SnapshotCallback snapshotCallback_;
     MeterFrameCallback meterFrameCallback_;
+    SnapshotAnnotator annotator_;
     StallProbe probe_;
 
     std::thread thread_;

@@ -91,6 +91,15 @@ RealtimeMeter& LiveEngine::beginEpoch(uint32_t sampleRateHz)
         next.log = std::make_unique<StatisticsLog>(options_.statisticsLogPath);
     next.worker = std::make_unique<EngineWorker>();
     next.worker->prepare(next.meter->queue(), plan_.plan, sampleRateHz, options_.statistics, options_.worker);
+    if (options_.session)
+    {
+        // The advisor runs on the worker thread, on each 10 Hz snapshot, never in the process callback.
+        next.advisor = std::make_unique<Advisor>(*options_.session);
+        next.worker->annotateSnapshots([advisor = next.advisor.get()](EngineSnapshot& s) {
+            advisor->evaluate(s, s.audioSeconds);
+            advisor->annotate(s);
+        });
+    }
     next.worker->onSnapshot([log = next.log.get(), listener = listeners_.snapshot](
                                 const std::shared_ptr<const EngineSnapshot>& s) {
         if (log) log->write(*s);
@@ -121,6 +130,7 @@ void LiveEngine::endEpoch(Epoch& epoch)
 {
     if (epoch.worker) epoch.worker->stop();
     epoch.worker.reset();
+    epoch.advisor.reset();
     epoch.log.reset();
     epoch.meter.reset();
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "server/advisor/Advisor.h"
 #include "server/audio/JackMeterClient.h"
 #include "server/engine/EngineFeed.h"
 #include "server/audio/RealtimeMeter.h"
@@ -18,7 +19,7 @@
 // frames and snapshots, which every new epoch's worker gets too, and a command path whose ids keep
 // increasing across epochs).
 //
-// A meter, its worker and its log form an epoch tied to one sample rate. The JACK client asks for
+// A meter, its worker, its advisor and its log form an epoch tied to one sample rate. The JACK client asks for
 // a new epoch (on its supervisor thread, with no process callback able to run) at the first
 // connection and whenever the server comes back at another rate: the old worker is stopped (it
 // drains what is left and logs a last time), a new meter is prepared (filters re-derived for the
@@ -38,6 +39,9 @@ struct LiveEngineOptions
     EngineWorkerOptions worker;
     StatisticsSettings statistics;
     std::size_t queueRecords = 1024; // ring capacity: 10 s of sub-blocks before drops
+    // The session behind the plan: when given, every epoch's worker runs the gain-staging advisor
+    // on its snapshots (docs/ADVISOR.md). None: snapshots carry no advisories.
+    std::shared_ptr<const Session> session;
 };
 
 class LiveEngine final : public EngineFeed
@@ -74,6 +78,7 @@ private:
     {
         std::unique_ptr<RealtimeMeter> meter;
         std::unique_ptr<StatisticsLog> log; // outlives the worker that writes it
+        std::unique_ptr<Advisor> advisor;   // the worker's (its snapshot annotator); outlives it
         std::unique_ptr<EngineWorker> worker;
     };
 

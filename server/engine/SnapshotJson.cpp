@@ -172,6 +172,31 @@ void to_json(nlohmann::json& j, const EngineHealth& h)
          {"worker_cpu_seconds", roundedJson(h.workerCpuSeconds, 0.001)}};
 }
 
+void to_json(nlohmann::json& j, const AdvisoryRecord& a)
+{
+    nlohmann::json evidence = nlohmann::json::array();
+    for (const AdvisoryEvidence& e : a.evidence)
+        evidence.push_back({{"label", e.label}, {"value", dbJson(e.value)}, {"unit", e.unit}});
+    const bool cleared = !std::isnan(a.clearedAudioSeconds);
+    j = {{"id", a.id},
+         {"rule", a.rule},
+         {"node", a.nodeId},
+         {"tap", optionalIndex(a.tapIndex)},
+         {"stage", a.stage},
+         {"severity", std::string(toString(a.severity))},
+         {"title", a.title},
+         {"symptom", a.symptom},
+         {"cause", a.cause},
+         {"fix", a.fix},
+         {"amount_db", dbJson(a.amountDb)},
+         {"evidence", std::move(evidence)},
+         {"raised_audio_seconds", seconds(a.raisedAudioSeconds)},
+         {"raised_time", a.raisedUnixMs != 0 ? nlohmann::json(utcTimestamp(a.raisedUnixMs)) : nlohmann::json(nullptr)},
+         {"cleared_audio_seconds", cleared ? seconds(a.clearedAudioSeconds) : nlohmann::json(nullptr)},
+         {"cleared_time",
+          a.clearedUnixMs != 0 ? nlohmann::json(utcTimestamp(a.clearedUnixMs)) : nlohmann::json(nullptr)}};
+}
+
 namespace
 {
 nlohmann::json snapshotHeaderJson(const EngineSnapshot& s)
@@ -185,7 +210,9 @@ nlohmann::json snapshotHeaderJson(const EngineSnapshot& s)
             {"zero_vu_dbfs", dbJson(s.zeroVuDbfs)},
             {"counters", s.counters},
             {"health", s.health},
-            {"last_command_id", s.lastCommandId}};
+            {"last_command_id", s.lastCommandId},
+            {"advisories", s.advisories},
+            {"cleared_advisories", s.clearedAdvisories}};
 }
 } // namespace
 

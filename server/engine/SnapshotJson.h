@@ -30,6 +30,7 @@ void to_json(nlohmann::json& j, const BusStats& b);
 void to_json(nlohmann::json& j, const NodeStats& n);
 void to_json(nlohmann::json& j, const EngineCounters& c);
 void to_json(nlohmann::json& j, const EngineHealth& h);
+void to_json(nlohmann::json& j, const AdvisoryRecord& a);
 void to_json(nlohmann::json& j, const EngineSnapshot& s);
 
 // [any] The snapshot without the fast meter readings (per-channel peaks since the last snapshot,

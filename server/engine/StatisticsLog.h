@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <set>
 #include <string>
 
 #include "server/engine/EngineSnapshot.h"
@@ -12,6 +13,9 @@
 // plus the node's chain gain and bus sums), flushed per second so `tail -f` and a crash both see
 // whole lines. Seconds are counted in audio time, so an offline run logs the same lines as a live
 // one, and a stalled source stops logging instead of repeating itself.
+//
+// It also writes one line the moment an advisory is raised or cleared (docs/ADVISOR.md):
+// {"time", "audio_seconds", "event": "advisory_raised" | "advisory_cleared", "advisory": {...}}.
 //
 // Owned by whoever wires the engine; write() is called from the worker's snapshot callback
 // ([worker]). A write error is counted, not thrown: the meters must keep running when a disk fills.
@@ -29,14 +33,19 @@ public:
     StatisticsLog& operator=(const StatisticsLog&) = delete;
 
     // [worker] Offer a snapshot; writes its nodes when a new second of audio has begun since the
-    // last lines (the first snapshot with audio writes at once). Returns the lines written.
+    // last lines (the first snapshot with audio writes at once), and a line per advisory raised or
+    // cleared since the previous snapshot. Returns the lines written.
     std::size_t write(const EngineSnapshot& snapshot);
 
     [[nodiscard]] uint64_t linesWritten() const noexcept { return linesWritten_; }
     [[nodiscard]] uint64_t writeErrors() const noexcept { return writeErrors_; }
 
 private:
+    std::size_t writeAdvisoryEvents(const EngineSnapshot& snapshot);
+    bool writeLine(const std::string& line);
+
     std::FILE* file_ = nullptr; // the log (stdout for "-")
+    std::set<std::string> activeAdvisories_; // ids raised at the previous snapshot
     bool ownsFile_ = false;     // close it on destruction
     int64_t lastSecond_ = -1;   // audio second of the last lines written
     uint64_t linesWritten_ = 0;

@@ -244,6 +244,29 @@ proto::Stats toProtoStats(const EngineSnapshot& s, uint32_t topologyVersion, uin
         }
         out.nodes.push_back(std::move(node));
     }
+    // The advisor's current advisories (docs/ADVISOR.md); the cleared history stays in /api's
+    // snapshot JSON and the log.
+    out.advisories.reserve(s.advisories.size());
+    for (const AdvisoryRecord& a : s.advisories)
+    {
+        proto::Advisory advisory;
+        advisory.id = a.id;
+        advisory.rule = a.rule;
+        advisory.node = a.nodeId;
+        if (a.tapIndex) advisory.tap = static_cast<uint32_t>(*a.tapIndex);
+        advisory.severity = a.severity == AdvisorySeverity::info       ? proto::Severity::info
+                            : a.severity == AdvisorySeverity::critical ? proto::Severity::critical
+                                                                       : proto::Severity::warning;
+        advisory.title = a.title;
+        advisory.symptom = a.symptom;
+        advisory.cause = a.cause;
+        advisory.fix = a.fix;
+        advisory.amountDb = a.amountDb;
+        for (const AdvisoryEvidence& e : a.evidence) advisory.evidence.push_back({e.label, e.value, e.unit});
+        // Raised offline (no wall clock): now is the best "when" a client can be given.
+        advisory.raisedTimeUs = a.raisedUnixMs > 0 ? static_cast<uint64_t>(a.raisedUnixMs) * 1000 : serverTimeUs;
+        out.advisories.push_back(std::move(advisory));
+    }
     return out;
 }
 

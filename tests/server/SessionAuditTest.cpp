@@ -449,8 +449,9 @@ TEST_F(SessionAudit, JsonIsTheSessionItsFilesAndTheSnapshotEncoding)
     std::vector<std::string> keys;
     for (const auto& item : j.items()) keys.push_back(item.key());
     EXPECT_EQ(keys, (std::vector<std::string>{"session", "room", "session_file", "sample_rate_hz",
-                                              "duration_s", "files", "warnings", "audio_seconds", "counters",
-                                              "nodes", "rms_convention", "zero_vu_dbfs"}));
+                                              "duration_s", "files", "warnings", "advisories", "audio_seconds",
+                                              "cleared_advisories", "counters", "nodes", "rms_convention",
+                                              "zero_vu_dbfs"}));
     EXPECT_EQ(j["files"][1]["json_path"], "/channels/1/taps/post_fader");
     EXPECT_EQ(j["files"][1]["file"], dir_.file("gtr2.wav"));
     EXPECT_EQ(j["files"][1]["padded_s"], 0.0);
