@@ -146,10 +146,7 @@ test('a clipping signal lights the clip latch, the wire and the advisory', async
   assert.ok(latch.r > 200 && latch.g < 90 && latch.b < 90 && latch.a > 200, `clip latch pixel ${JSON.stringify(latch)}`);
   const reading = await page.textContent(`${tap} .reading`);
   assert.equal(reading, '3.0');
-  // TODO(issue 6): the advisor does not stream stats.advisories yet, so this assertion is marked
-  // `todo` (reported, not counted as a failure). Remove the todo option when the advisor lands.
-  const advisorPending = 'issue 6: the advisor does not stream stats.advisories yet';
-  await t.test('the clipping advisory is listed and pinned to the node', { todo: advisorPending }, async () => {
+  await t.test('the clipping advisory is listed and pinned to the node', async () => {
     await page.waitForSelector('#advisory-list li[data-rule="clipping"][data-node="hot"]', { timeout: 20000 });
     const fix = await page.textContent('#advisory-list li[data-rule="clipping"][data-node="hot"] dd:last-of-type');
     assert.ok(fix && fix.length > 5, `fix text: ${fix}`);
