@@ -98,6 +98,16 @@ UpgradeDecision AccessPolicy::authorize(std::string_view header, bool peerIsLoop
     }
     if (offersV1) d.subprotocol = std::string(proto::kSubprotocol);
 
+    const UpgradeDecision role = roleFor(token, peerIsLoopback);
+    d.httpStatus = role.httpStatus;
+    d.role = role.role;
+    d.reason = role.reason;
+    return d;
+}
+
+UpgradeDecision AccessPolicy::roleFor(std::optional<std::string_view> token, bool peerIsLoopback) const
+{
+    UpgradeDecision d;
     if (token)
     {
         if (!controlToken_.empty() && constantTimeEquals(*token, controlToken_))
@@ -122,6 +132,28 @@ UpgradeDecision AccessPolicy::authorize(std::string_view header, bool peerIsLoop
     d.httpStatus = viewerToken_.empty() ? 403 : 401;
     d.reason = viewerToken_.empty() ? "viewing without a token is allowed from this machine only" : "token required";
     return d;
+}
+
+UpgradeDecision AccessPolicy::authorizeBearer(std::string_view authorization, bool peerIsLoopback) const
+{
+    std::optional<std::string_view> token;
+    authorization = trim(authorization);
+    if (!authorization.empty())
+    {
+        constexpr std::string_view kBearer = "bearer ";
+        const bool bearer = authorization.size() > kBearer.size() &&
+                            std::equal(kBearer.begin(), kBearer.end(), authorization.begin(),
+                                       [](char a, char b) { return a == static_cast<char>(std::tolower(static_cast<unsigned char>(b))); });
+        if (!bearer)
+        {
+            UpgradeDecision d;
+            d.httpStatus = 401;
+            d.reason = "expected Authorization: Bearer TOKEN";
+            return d;
+        }
+        token = trim(authorization.substr(kBearer.size()));
+    }
+    return roleFor(token, peerIsLoopback);
 }
 
 } // namespace headroom::server::net

@@ -47,8 +47,13 @@ public:
     [[nodiscard]] bool originAllowed(std::optional<std::string_view> origin, std::string_view hostHeader) const;
     // [any] Role and subprotocol from the Sec-WebSocket-Protocol header(s) (comma-separated list).
     [[nodiscard]] UpgradeDecision authorize(std::string_view subprotocols, bool peerIsLoopback) const;
+    // [any] The same roles for plain HTTP (/api/v1/snapshot, /metrics): the token travels as
+    // `Authorization: Bearer TOKEN` (""  when the header is absent). httpStatus 101 means allowed.
+    [[nodiscard]] UpgradeDecision authorizeBearer(std::string_view authorization, bool peerIsLoopback) const;
 
 private:
+    [[nodiscard]] UpgradeDecision roleFor(std::optional<std::string_view> token, bool peerIsLoopback) const;
+
     std::vector<std::string> hosts_;   // lower case, no port
     std::vector<std::string> origins_; // lower case, exact
     std::string viewerToken_;

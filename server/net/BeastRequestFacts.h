@@ -39,6 +39,7 @@ namespace headroom::server::net
     const auto origin = request.find(http::field::origin);
     if (origin != request.end()) facts.origin = origin->value();
     facts.subprotocols = subprotocols;
+    facts.authorization = request[http::field::authorization];
     facts.webSocketUpgrade = boost::beast::websocket::is_upgrade(request);
     facts.peerIsLoopback = peerIsLoopback;
     facts.shuttingDown = shuttingDown;

@@ -182,7 +182,8 @@ void BasicHttpSession<Stream>::handleRequest()
         Response res = makeResponse(route.status, route.message + "\n", kTextPlain);
         if (route.status == 405) res.set(http::field::allow, "GET, HEAD");
         if (route.status == 426) res.set(http::field::upgrade, "websocket");
-        if (route.status == 401) res.set(http::field::www_authenticate, "headroom-token");
+        if (route.status == 401)
+            res.set(http::field::www_authenticate, route.path == "/ws" ? "headroom-token" : "Bearer realm=\"headroom\"");
         send(std::move(res), route.close);
         return;
     }

@@ -96,14 +96,17 @@ RouteDecision routeRequest(const RequestFacts& request, const AccessPolicy& poli
         d.readyVerbose = query == "verbose" || query.starts_with("verbose=") || query.starts_with("verbose&");
         return d;
     }
-    if (path == "/metrics")
+    if (path == "/metrics" || path == "/api/v1/snapshot")
     {
-        d.route = Route::metrics;
-        return d;
-    }
-    if (path == "/api/v1/snapshot")
-    {
-        d.route = Route::snapshot;
+        // The studio's figures: the viewer rule of the WebSocket, with the token as a Bearer header.
+        const UpgradeDecision access = policy.authorizeBearer(request.authorization, request.peerIsLoopback);
+        if (access.httpStatus != 101)
+        {
+            RouteDecision refused = refuse(access.httpStatus, access.reason, false, Rejection::connection);
+            refused.path = std::move(d.path);
+            return refused;
+        }
+        d.route = path == "/metrics" ? Route::metrics : Route::snapshot;
         return d;
     }
     d.file = files.find(path);

@@ -34,6 +34,7 @@ struct RequestFacts
     bool multipleHosts = false;              // more than one Host field line (RFC 9112 §3.2: 400)
     std::optional<std::string_view> origin;  // the Origin header; nullopt when absent
     std::string_view subprotocols;           // every Sec-WebSocket-Protocol value, comma-separated
+    std::string_view authorization;          // the Authorization header; "" when absent
     bool webSocketUpgrade = false;           // a valid WebSocket upgrade request (Beast's is_upgrade)
     bool peerIsLoopback = false;
     bool shuttingDown = false;

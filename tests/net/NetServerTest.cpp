@@ -387,10 +387,11 @@ RawResponse rawHttp(uint16_t port, const std::string& request)
     return r;
 }
 
-RawResponse get(uint16_t port, const std::string& target, const std::string& host = "")
+RawResponse get(uint16_t port, const std::string& target, const std::string& host = "", const std::string& token = "")
 {
     return rawHttp(port, "GET " + target + " HTTP/1.1\r\nHost: " +
                              (host.empty() ? "127.0.0.1:" + std::to_string(port) : host) +
+                             (token.empty() ? std::string() : "\r\nAuthorization: Bearer " + token) +
                              "\r\nConnection: close\r\n\r\n");
 }
 
@@ -432,9 +433,9 @@ proto::MeterFrame decodeFrame(const Message& m)
     return decoded ? decoded.value() : proto::MeterFrame{};
 }
 
-double metric(uint16_t port, const std::string& name)
+double metric(uint16_t port, const std::string& name, const std::string& token = "")
 {
-    const std::string text = body(get(port, "/metrics"));
+    const std::string text = body(get(port, "/metrics", "", token));
     const std::size_t p = text.find("\n" + name + " ");
     if (p == std::string::npos) return -1.0;
     return std::stod(text.substr(p + name.size() + 2));
@@ -660,8 +661,14 @@ TEST(NetServer, RefusesAForeignOriginAWrongTokenAndAMissingTokenBeforeTheUpgrade
     auto hello = allowed.readJson("hello");
     ASSERT_TRUE(hello);
     EXPECT_EQ((*hello)["role"], "viewer");
-    EXPECT_GE(metric(rig.port(), "headroom_rejected_origins_total"), 1.0);
-    EXPECT_GE(metric(rig.port(), "headroom_rejected_connections_total"), 3.0);
+    // With a viewer token configured, the figures need it too (as a Bearer token), even on loopback.
+    EXPECT_EQ(get(port, "/api/v1/snapshot").status, 401u);
+    EXPECT_EQ(get(port, "/metrics", "", "nope").status, 403u);
+    const unsigned withToken = get(port, "/api/v1/snapshot", "", "v1ewer").status;
+    EXPECT_TRUE(withToken == 200u || withToken == 503u) << withToken; // 503: no statistics yet
+    EXPECT_EQ(get(port, "/livez").status, 200u);
+    EXPECT_GE(metric(rig.port(), "headroom_rejected_origins_total", "v1ewer"), 1.0);
+    EXPECT_GE(metric(rig.port(), "headroom_rejected_connections_total", "v1ewer"), 3.0);
 }
 
 // ---- bad client messages -----------------------------------------------------------------------

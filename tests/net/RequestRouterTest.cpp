@@ -99,12 +99,36 @@ TEST(RequestRouter, ApiRoutesAndReadyzVerbose)
 {
     const RouterRig rig;
     EXPECT_EQ(rig.route(get("/livez")).route, Route::livez);
-    EXPECT_EQ(rig.route(get("/metrics")).route, Route::metrics);
-    EXPECT_EQ(rig.route(get("/api/v1/snapshot")).route, Route::snapshot);
+    const auto bearer = [](std::string_view target, std::string_view authorization) {
+        RequestFacts f = get(target);
+        f.authorization = authorization;
+        return f;
+    };
+    EXPECT_EQ(rig.route(bearer("/metrics", "Bearer view")).route, Route::metrics);
+    EXPECT_EQ(rig.route(bearer("/api/v1/snapshot", "bearer ctl")).route, Route::snapshot);
+    // The studio's figures follow the viewer rule: a configured viewer token is required, even on loopback.
+    RequestFacts loopback = get("/api/v1/snapshot");
+    loopback.peerIsLoopback = true;
+    EXPECT_EQ(rig.route(loopback).status, 401u);
+    EXPECT_EQ(rig.route(bearer("/api/v1/snapshot", "Bearer wrong")).status, 403u);
+    EXPECT_EQ(rig.route(bearer("/metrics", "Basic dmlldzp2aWV3")).status, 401u);
+    EXPECT_EQ(rig.route(bearer("/metrics", "")).status, 401u);
     EXPECT_FALSE(rig.route(get("/readyz")).readyVerbose);
     EXPECT_TRUE(rig.route(get("/readyz?verbose")).readyVerbose);
     EXPECT_TRUE(rig.route(get("/readyz?verbose=1")).readyVerbose);
     EXPECT_FALSE(rig.route(get("/readyz?verbosely")).readyVerbose);
+}
+
+TEST(RequestRouter, WithoutAViewerTokenOnlyLoopbackReadsTheFigures)
+{
+    NetOptions o;
+    const AccessPolicy open(o);
+    const StaticFiles none;
+    RequestFacts f = get("/api/v1/snapshot");
+    f.peerIsLoopback = true;
+    EXPECT_EQ(routeRequest(f, open, none).route, Route::snapshot);
+    f.peerIsLoopback = false;
+    EXPECT_EQ(routeRequest(f, open, none).status, 403u);
 }
 
 TEST(RequestRouter, WebSocketChecksInOrder)
