@@ -19,6 +19,8 @@ if(HEADROOM_RTSAN)
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
     ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
     ${PROJECT_SOURCE_DIR}/server/advisor/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/demo/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/lab/*.cpp
     ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
   find_package(Boost 1.74 REQUIRED)
   find_package(OpenSSL REQUIRED) # server/net: --tls-cert
@@ -26,12 +28,14 @@ if(HEADROOM_RTSAN)
     ${PROJECT_SOURCE_DIR}/server/live_main.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/CommandSupport.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/GenerateCommand.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/DemoCommand.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/ServeCommand.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/ServeConfig.cpp
     ${HEADROOM_RTSAN_SOURCES})
   target_include_directories(headroom_rtsan PRIVATE ${PROJECT_SOURCE_DIR})
   target_compile_definitions(headroom_rtsan PRIVATE HEADROOM_RTSAN=1 BOOST_ASIO_NO_DEPRECATED
                                                     BOOST_BEAST_USE_STD_STRING_VIEW)
-  target_link_libraries(headroom_rtsan PRIVATE headroom_dsp headroom_proto Boost::headers PkgConfig::JACK PkgConfig::SNDFILE
+  target_link_libraries(headroom_rtsan PRIVATE headroom_dsp headroom_proto Boost::headers PkgConfig::JACK PkgConfig::SNDFILE PkgConfig::MOSQUITTO
                                                nlohmann_json::nlohmann_json OpenSSL::SSL headroom_warnings
                         -Wl,--whole-archive "${HEADROOM_RTSAN_RUNTIME}" -Wl,--no-whole-archive
                         -lpthread -ldl -lrt)

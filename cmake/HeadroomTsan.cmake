@@ -13,12 +13,15 @@ if(HEADROOM_TSAN)
   find_package(PkgConfig REQUIRED)
   find_package(nlohmann_json 3.10 REQUIRED)
   pkg_check_modules(HEADROOM_TSAN_JACK REQUIRED IMPORTED_TARGET jack) # server/'s PkgConfig::JACK is not visible here
+  pkg_check_modules(HEADROOM_TSAN_MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto) # serve --mqtt (server/lab)
   enable_testing()
 
   file(GLOB HEADROOM_TSAN_ENGINE_SOURCES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/server/audio/*.cpp
     ${PROJECT_SOURCE_DIR}/server/engine/*.cpp
     ${PROJECT_SOURCE_DIR}/server/advisor/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/demo/*.cpp
+    ${PROJECT_SOURCE_DIR}/server/lab/*.cpp
     ${PROJECT_SOURCE_DIR}/server/net/*.cpp)
   find_package(Boost 1.74 REQUIRED)
   find_package(Threads REQUIRED)
@@ -26,7 +29,7 @@ if(HEADROOM_TSAN)
   add_library(headroom_engine_tsan STATIC ${HEADROOM_TSAN_ENGINE_SOURCES})
   target_compile_definitions(headroom_engine_tsan PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
   target_include_directories(headroom_engine_tsan PUBLIC ${PROJECT_SOURCE_DIR})
-  target_link_libraries(headroom_engine_tsan PUBLIC headroom_dsp headroom_proto PkgConfig::HEADROOM_TSAN_JACK
+  target_link_libraries(headroom_engine_tsan PUBLIC headroom_dsp headroom_proto PkgConfig::HEADROOM_TSAN_JACK PkgConfig::HEADROOM_TSAN_MOSQUITTO
                                                     nlohmann_json::nlohmann_json Boost::headers OpenSSL::SSL Threads::Threads
                                              PRIVATE headroom_warnings)
   # GCC 12 warns that TSan does not model atomic_thread_fence, which Asio's handler completion
@@ -48,7 +51,9 @@ if(HEADROOM_TSAN)
     ${PROJECT_SOURCE_DIR}/server/live_main.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/CommandSupport.cpp
     ${PROJECT_SOURCE_DIR}/server/cli/GenerateCommand.cpp
-    ${PROJECT_SOURCE_DIR}/server/cli/ServeCommand.cpp)
+    ${PROJECT_SOURCE_DIR}/server/cli/DemoCommand.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/ServeCommand.cpp
+    ${PROJECT_SOURCE_DIR}/server/cli/ServeConfig.cpp)
   target_link_libraries(headroom_tsan PRIVATE headroom_engine_tsan headroom_warnings)
   find_program(HEADROOM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
   foreach(scenario live_levels live_robustness)

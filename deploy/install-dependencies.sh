@@ -9,15 +9,18 @@ packages=(
   libjack-jackd2-dev                          # the live engine's JACK client
   libboost-dev                                # Boost.Asio/Beast 1.74 (header-only): the streaming server
   libssl-dev                                  # OpenSSL (libssl3): serve --tls-cert/--tls-key, HTTPS and WSS
-  sox                                         # generates the example signal of the first run
+  libmosquitto-dev                            # MQTT client: serve --mqtt (room summaries), headroom hub (docs/LAB.md)
+  jackd2                                      # the first run's private JACK server (jackd -d dummy), jack_lsp
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev  # GoogleTest, Google Benchmark
   libebur128-dev                              # test-only oracle for the differential loudness test
-  jackd2 python3                              # integration tests: a private jackd -d dummy, orchestration
+  python3                                     # integration tests: orchestration (jackd2 is in packages)
+  systemd                                     # systemd-analyze verify/security for deploy/headroom.service
   nodejs                                      # web/js tests with node's built-in runner
   chromium                                    # dashboard browser tests (headless, driven by playwright-core)
   openssl                                     # net_tests make a self-signed test certificate
+  mosquitto                                   # lab tests and benchmark: a private MQTT broker on loopback
   clang-19 libclang-rt-19-dev llvm-19         # RealtimeSanitizer runtime and symbolizer (headroom_rtsan)
 )
 if [[ "${1:-}" == "--test" ]]; then packages+=("${test_packages[@]}"); fi

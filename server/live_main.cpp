@@ -1,4 +1,4 @@
-// The JACK path of `headroom` (serve, generate) as a small executable of its own, for the sanitizer
+// The JACK path of `headroom` (serve, generate, demo) as a small executable of its own, for the sanitizer
 // builds that compile only what they exercise: headroom_rtsan (cmake/HeadroomRtsan.cmake: any
 // real-time violation inside a process callback prints a report and exits 1) and headroom_tsan
 // (cmake/HeadroomTsan.cmake). `selftest` proves RealtimeSanitizer is linked and armed: it allocates
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/audio/RealtimeScope.h"
+#include "server/cli/DemoCommand.h"
 #include "server/cli/GenerateCommand.h"
 #include "server/cli/ServeCommand.h"
 
@@ -33,9 +34,10 @@ int main(int argc, char** argv)
     const auto rest = std::span<const std::string>(all).subspan(all.empty() ? 0 : 1);
     if (command == "serve") return headroom::server::runServeCommand(rest);
     if (command == "generate") return headroom::server::runGenerateCommand(rest);
+    if (command == "demo") return headroom::server::runDemoCommand(rest);
     if (command == "selftest") return selfTest();
     std::fprintf(stderr,
-                 "Usage: %s serve|generate|selftest [OPTIONS]\n"
+                 "Usage: %s serve|generate|demo|selftest [OPTIONS]\n"
                  "The JACK path of headroom for sanitizer builds; see 'headroom serve --help'.\n",
                  argc > 0 ? argv[0] : "headroom_rtsan");
     return 2;

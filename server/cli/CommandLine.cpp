@@ -2,7 +2,9 @@
 
 #include "server/analyze/AnalyzeCommand.h"
 #include "server/cli/CheckCommand.h"
+#include "server/cli/DemoCommand.h"
 #include "server/cli/GenerateCommand.h"
+#include "server/cli/HubCommand.h"
 #include "server/cli/ServeCommand.h"
 
 #include <cstdio>
@@ -28,6 +30,8 @@ constexpr Command kCommands[] = {
     {"check", "validate session files (the signal flow to meter)", &runCheckCommand},
     {"serve", "meter a studio live from JACK, as a session file describes it", &runServeCommand},
     {"generate", "play test signals into JACK ports (sine, noise, silence)", &runGenerateCommand},
+    {"demo", "play the demo studio into JACK: a synthetic band and the guide's staging faults", &runDemoCommand},
+    {"hub", "the lab overview: every room publishing to an MQTT broker on one page", &runHubCommand},
     {"help", "show this help", nullptr},
 };
 

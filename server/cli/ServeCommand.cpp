@@ -14,6 +14,7 @@
 #include "server/engine/LiveEngine.h"
 #include "server/engine/SessionParser.h"
 #include "server/engine/SessionPlanner.h"
+#include "server/lab/RoomPublisher.h"
 #include "server/net/NetServer.h"
 #include "server/net/ProtocolAdapter.h"
 
@@ -26,6 +27,8 @@ constexpr const char* kHelp =
     "                      [--listen ADDR:PORT] [--allow-host NAME]... [--allow-origin ORIGIN]...\n"
     "                      [--viewer-token TOKEN] [--control-token TOKEN] [--web-root DIR]\n"
     "                      [--tls-cert FILE --tls-key FILE] [--max-clients N]\n"
+    "                      [--mqtt URL [--site NAME] [--room NAME] [--mqtt-username NAME]\n"
+    "                       [--mqtt-ca-file FILE] [--dashboard-url URL]]\n"
     "       headroom serve --config FILE [OPTIONS]\n"
     "\n"
     "Meters a studio live: opens a JACK client with one input port per tapped channel of the session\n"
@@ -65,6 +68,15 @@ constexpr const char* kHelp =
     "  --tls-key FILE      the certificate's PEM private key, unencrypted (keep it mode 0600)\n"
     "  --max-clients N     WebSocket clients at once (default 256); 32 more connections stay for\n"
     "                      plain HTTP (the dashboard's files, /metrics, health checks)\n"
+    "  --mqtt URL          lab mode (docs/LAB.md): publish this room's summary (2 Hz), topology and\n"
+    "                      status to the MQTT broker at URL (mqtt://HOST[:1883] or mqtts://HOST[:8883])\n"
+    "                      and take lab exercise commands from it; the dashboard works without it\n"
+    "  --site NAME         the lab's site name in the topics (default lab)\n"
+    "  --room NAME         this room's name (default: the host name)\n"
+    "  --mqtt-username NAME  broker user; the password comes from the config (mqtt.password) or\n"
+    "                      $HEADROOM_MQTT_PASSWORD\n"
+    "  --mqtt-ca-file FILE the broker's CA certificate (PEM) for mqtts:// (default: the system's CAs)\n"
+    "  --dashboard-url URL this room's dashboard as the lab overview links it (default from --listen)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Events (connections, JACK status, warnings) are logged on standard error.\n"
@@ -105,6 +117,37 @@ std::string envOr(const std::string& value, const char* variable)
     if (!value.empty()) return value;
     const char* env = std::getenv(variable);
     return env != nullptr ? std::string(env) : std::string();
+}
+// The lab's room publisher (docs/LAB.md), from --mqtt and friends.
+std::unique_ptr<lab::RoomPublisher> makeRoomPublisher(const ServeArguments& arguments, const Session& session,
+                                                      EngineFeed& engine, uint16_t port, const std::string& host)
+{
+    lab::RoomPublisherOptions options;
+    options.mqtt.url = arguments.mqttUrl;
+    options.mqtt.username = arguments.mqttUsername;
+    options.mqtt.password = envOr(arguments.mqttPassword, "HEADROOM_MQTT_PASSWORD");
+    options.mqtt.caFile = arguments.mqttCaFile;
+    options.mqtt.certFile = arguments.mqttCertFile;
+    options.mqtt.keyFile = arguments.mqttKeyFile;
+    options.site = arguments.mqttSite;
+    options.room = arguments.mqttRoom.empty() ? host : arguments.mqttRoom;
+    const bool anyAddress = arguments.listenAddress == "0.0.0.0" || arguments.listenAddress == "::";
+    const std::string address = anyAddress ? host
+                                : arguments.listenAddress.find(':') != std::string::npos ? "[" + arguments.listenAddress + "]"
+                                                                                          : arguments.listenAddress;
+    options.dashboardUrl = !arguments.dashboardUrl.empty()
+                               ? arguments.dashboardUrl
+                               : (arguments.tlsCertFile.empty() ? "http://" : "https://") + address + ":" +
+                                     std::to_string(port) + "/";
+    options.sessionName = session.name;
+    for (const PlannedTap& tap : engine.meterPlan().taps)
+        if (std::none_of(options.nodes.begin(), options.nodes.end(), [&](const auto& n) { return n.id == tap.nodeId; }))
+            options.nodes.push_back({tap.nodeId, std::string(toString(tap.nodeKind)), tap.nodeId});
+    auto publisher =
+        std::make_unique<lab::RoomPublisher>(std::move(options), engine, [](std::string_view line) { say(line); });
+    say("lab: publishing room '" + arguments.mqttSite + "/" + (arguments.mqttRoom.empty() ? host : arguments.mqttRoom) +
+        "' to " + arguments.mqttUrl);
+    return publisher;
 }
 } // namespace
 
@@ -178,6 +221,18 @@ ServeArguments parseServeArguments(std::span<const std::string> args)
             parsed.tlsCertFile = reader.value("--tls-cert");
         else if (reader.is("--tls-key") && remember("--tls-key"))
             parsed.tlsKeyFile = reader.value("--tls-key");
+        else if (reader.is("--mqtt") && remember("--mqtt"))
+            parsed.mqttUrl = reader.value("--mqtt");
+        else if (reader.is("--site") && remember("--site"))
+            parsed.mqttSite = reader.value("--site");
+        else if (reader.is("--room") && remember("--room"))
+            parsed.mqttRoom = reader.value("--room");
+        else if (reader.is("--mqtt-username") && remember("--mqtt-username"))
+            parsed.mqttUsername = reader.value("--mqtt-username");
+        else if (reader.is("--mqtt-ca-file") && remember("--mqtt-ca-file"))
+            parsed.mqttCaFile = reader.value("--mqtt-ca-file");
+        else if (reader.is("--dashboard-url") && remember("--dashboard-url"))
+            parsed.dashboardUrl = reader.value("--dashboard-url");
         else
             throw cli::CommandUsageError("unknown option '" + reader.current() + "'");
     }
@@ -229,6 +284,7 @@ int runServeCommand(std::span<const std::string> args)
 
     std::unique_ptr<LiveEngine> engine;
     std::unique_ptr<net::NetServer> server;
+    std::unique_ptr<lab::RoomPublisher> publisher;
     try
     {
         const Session session = parseSessionFile(arguments.sessionPath);
@@ -269,6 +325,8 @@ int runServeCommand(std::span<const std::string> args)
                                                             : std::string("none (API and WebSocket only)")) +
             "; viewer token " + (envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN").empty() ? "off" : "on") +
             ", control token " + (envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN").empty() ? "off" : "on"));
+        if (!arguments.mqttUrl.empty())
+            publisher = makeRoomPublisher(arguments, session, *engine, server->port(), hostName());
     }
     catch (const SessionError& e)
     {
@@ -282,10 +340,12 @@ int runServeCommand(std::span<const std::string> args)
     }
 
     engine->start();
+    if (publisher) publisher->start();
     // The network runs on this thread; SIGINT/SIGTERM (blocked in every other thread) start its
     // graceful shutdown: no more connections, every WebSocket closed with 1001. Then JACK is
     // deactivated and closed, and the worker drains and writes its last log lines.
     server->run(/*handleSignals=*/true);
+    if (publisher) publisher->stop(); // "offline" (retained) before the engine goes
     engine->stop();
     const JackMeterClientStatus status = engine->jackStatus();
     say("stopped: " + std::to_string(status.cycles) + " process cycles, " + std::to_string(status.xruns) +

@@ -42,6 +42,16 @@ struct ServeArguments
     std::string tlsCertFile;                 // --tls-cert FILE (with --tls-key): HTTPS/WSS only
     std::string tlsKeyFile;                  // --tls-key FILE
     std::size_t maxClients = 256;            // --max-clients N: WebSocket clients (HTTP keeps 32 more slots)
+    // The lab (docs/LAB.md): publish this room's summary to an MQTT broker. Empty url: off.
+    std::string mqttUrl;          // --mqtt URL (mqtt://host:1883, mqtts://host:8883)
+    std::string mqttSite = "lab"; // --site NAME
+    std::string mqttRoom;         // --room NAME; empty: the host name
+    std::string mqttUsername;     // --mqtt-username
+    std::string mqttPassword;     // config "mqtt.password" or $HEADROOM_MQTT_PASSWORD (never on the command line)
+    std::string mqttCaFile;       // --mqtt-ca-file FILE (mqtts)
+    std::string mqttCertFile;     // config "mqtt.cert_file" (client certificate, mqtts)
+    std::string mqttKeyFile;      // config "mqtt.key_file"
+    std::string dashboardUrl;     // --dashboard-url URL: the link on the hub's tile; empty: from --listen
 };
 
 // [setup] "ADDR:PORT" or "[V6ADDR]:PORT" (port 0: any free port). Throws cli::CommandUsageError.

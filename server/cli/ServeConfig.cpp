@@ -21,9 +21,12 @@ namespace sj = session_json;
 
 constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
-constexpr std::array<std::string_view, 13> kKeys = {
+constexpr std::array<std::string_view, 14> kKeys = {
     "session", "listen",   "allow_hosts", "allow_origins", "viewer_token", "control_token", "jack_server",
-    "client_name", "log", "web_root", "tls_cert", "tls_key", "max_clients"};
+    "client_name", "log", "web_root", "tls_cert", "tls_key", "max_clients", "mqtt"};
+// "mqtt": the lab's broker (docs/LAB.md).
+constexpr std::array<std::string_view, 9> kMqttKeys = {"url",     "site",    "room",      "username",     "password",
+                                                       "ca_file", "cert_file", "key_file", "dashboard_url"};
 
 bool given(const ServeArguments& arguments, std::string_view option)
 {
@@ -170,9 +173,50 @@ ServeConfigResult applyServeConfigText(std::string_view text, const std::string&
         v && !given(arguments, "--max-clients"))
         merged.maxClients = static_cast<std::size_t>(*v);
 
+    bool mqttPassword = false;
+    if (const auto it = document->find("mqtt"); it != document->end() && !it->is_null())
+    {
+        if (sj::expectObject(diagnostics, *it, "/mqtt", "an object of MQTT settings (docs/LAB.md)"))
+        {
+            sj::checkKeys(diagnostics, *it, "/mqtt", std::span<const std::string_view>(kMqttKeys.begin(), kMqttKeys.size()));
+            const auto mqttText = [&](std::string_view name) -> std::optional<std::string> {
+                const auto v = it->find(std::string(name));
+                if (v == it->end() || v->is_null()) return std::nullopt;
+                if (!v->is_string() || v->get<std::string>().empty())
+                {
+                    diagnostics.error("/mqtt/" + std::string(name), "expected a non-empty string or null, got " + sj::describe(*v));
+                    return std::nullopt;
+                }
+                return v->get<std::string>();
+            };
+            const auto mqttFile = [&](std::string_view name) -> std::optional<std::string> {
+                auto v = mqttText(name);
+                if (v && std::filesystem::path(*v).is_relative())
+                    v = (std::filesystem::path(baseDirectory) / *v).lexically_normal().string();
+                return v;
+            };
+            const auto set = [&](std::string_view name, const char* option, std::string& field, bool isFile) {
+                if (auto v = isFile ? mqttFile(name) : mqttText(name); v && !given(arguments, option)) field = *v;
+            };
+            set("url", "--mqtt", merged.mqttUrl, false);
+            set("site", "--site", merged.mqttSite, false);
+            set("room", "--room", merged.mqttRoom, false);
+            set("username", "--mqtt-username", merged.mqttUsername, false);
+            set("ca_file", "--mqtt-ca-file", merged.mqttCaFile, true);
+            set("cert_file", "--mqtt-cert-file", merged.mqttCertFile, true);
+            set("key_file", "--mqtt-key-file", merged.mqttKeyFile, true);
+            set("dashboard_url", "--dashboard-url", merged.dashboardUrl, false);
+            if (auto v = mqttText("password"))
+            {
+                merged.mqttPassword = *v;
+                mqttPassword = true;
+            }
+        }
+    }
+
     result.errors = diagnostics.lines();
     if (!result.errors.empty()) return result;
-    if ((viewer || control) && (mode & S_IROTH) != 0)
+    if ((viewer || control || mqttPassword) && (mode & S_IROTH) != 0)
         result.warnings.push_back(sourceName + " holds a token and other users can read it (chmod o-r " + sourceName +
                                   ")");
     arguments = std::move(merged);
