@@ -7,7 +7,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <string>
 
 namespace headroom::server::cli
@@ -74,6 +76,27 @@ void logLine(std::string_view command, std::string_view line)
     text.append(millis).append(" headroom ").append(command).append(": ").append(line).push_back('\n');
     std::fwrite(text.data(), 1, text.size(),
                 stderr); // stderr is unbuffered: one write, lines never interleave
+}
+
+std::string installedOrSource(std::string_view name, const char* sourceFallback)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec)
+    {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / fs::path(name);
+        if (fs::is_directory(installed, ec)) return installed.string();
+    }
+    if (sourceFallback != nullptr && fs::is_directory(sourceFallback, ec)) return sourceFallback;
+    return {};
+}
+
+std::string envOr(const std::string& value, const char* variable)
+{
+    if (!value.empty()) return value;
+    const char* env = std::getenv(variable);
+    return env != nullptr ? std::string(env) : std::string();
 }
 
 } // namespace headroom::server::cli

@@ -15,6 +15,13 @@
 namespace headroom::server::cli
 {
 
+// [setup] <prefix>/share/headroom/<name> next to the running binary (bin/headroom) when installed,
+// else sourceFallback (the source tree's directory, compiled in) when it is a directory, else "".
+[[nodiscard]] std::string installedOrSource(std::string_view name, const char* sourceFallback);
+
+// [setup] value, or the environment variable's value when value is empty (tokens, passwords: not in ps).
+[[nodiscard]] std::string envOr(const std::string& value, const char* variable);
+
 // A command line that cannot be run; what() is one line without the program name.
 class CommandUsageError : public std::runtime_error
 {

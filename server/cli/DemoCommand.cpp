@@ -20,6 +20,12 @@
 #include "server/demo/DemoStudio.h"
 #include "server/engine/SessionParser.h"
 
+#ifdef HEADROOM_SOURCE_SESSIONS_DIR
+#define SOURCE_SESSIONS_DIR HEADROOM_SOURCE_SESSIONS_DIR
+#else
+#define SOURCE_SESSIONS_DIR nullptr
+#endif
+
 namespace headroom::server
 {
 namespace
@@ -60,24 +66,6 @@ constexpr const char* kHelp =
 void say(std::string_view line)
 {
     cli::logLine("demo", line);
-}
-
-std::string defaultSessionPath()
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-    {
-        const fs::path installed =
-            exe.parent_path().parent_path() / "share" / "headroom" / "sessions" / "demo.json";
-        if (fs::is_regular_file(installed, ec)) return installed.string();
-    }
-#ifdef HEADROOM_SOURCE_SESSIONS_DIR
-    const fs::path source = fs::path(HEADROOM_SOURCE_SESSIONS_DIR) / "demo.json";
-    if (fs::is_regular_file(source, ec)) return source.string();
-#endif
-    return "deploy/sessions/demo.json";
 }
 
 // The ports the session wants from us, in session order, each once.
@@ -231,7 +219,11 @@ int runDemoCommand(std::span<const std::string> args)
     DemoArguments arguments;
     if (const auto finished = cli::parseOrFinish("demo", kHelp, parseDemoArguments, args, arguments))
         return *finished;
-    if (arguments.sessionPath.empty()) arguments.sessionPath = defaultSessionPath();
+    if (arguments.sessionPath.empty())
+    {
+        const std::string sessions = cli::installedOrSource("sessions", SOURCE_SESSIONS_DIR);
+        arguments.sessionPath = (sessions.empty() ? std::string("deploy/sessions") : sessions) + "/demo.json";
+    }
 
     // Before any thread exists: SIGINT/SIGTERM and SIGUSR1 are then only taken synchronously here.
     cli::TerminationSignals signals;

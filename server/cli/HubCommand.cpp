@@ -45,27 +45,14 @@ void say(std::string_view line)
     cli::logLine("hub", line);
 }
 
-std::string envOr(const std::string& value, const char* variable)
-{
-    if (!value.empty()) return value;
-    const char* env = std::getenv(variable);
-    return env != nullptr ? std::string(env) : std::string();
-}
 
 std::string defaultWebRoot()
 {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-    {
-        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / "web";
-        if (fs::is_directory(installed, ec)) return installed.string();
-    }
 #ifdef HEADROOM_SOURCE_WEB_ROOT
-    if (fs::is_directory(HEADROOM_SOURCE_WEB_ROOT, ec)) return HEADROOM_SOURCE_WEB_ROOT;
+    return cli::installedOrSource("web", HEADROOM_SOURCE_WEB_ROOT);
+#else
+    return cli::installedOrSource("web", nullptr);
 #endif
-    return {};
 }
 } // namespace
 
@@ -130,8 +117,8 @@ int runHubCommand(std::span<const std::string> args)
         options.net.listenPort = arguments.listenPort;
         options.net.allowedHosts = arguments.allowedHosts;
         options.net.allowedOrigins = arguments.allowedOrigins;
-        options.net.viewerToken = envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
-        options.net.controlToken = envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
+        options.net.viewerToken = cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
+        options.net.controlToken = cli::envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
         options.net.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
         options.net.maxWebSocketClients = arguments.maxClients;
         options.net.maxConnections = arguments.maxClients + net::kReservedHttpConnections;
@@ -139,7 +126,7 @@ int runHubCommand(std::span<const std::string> args)
             throw std::runtime_error("--web-root " + arguments.webRoot + " is not a directory");
         options.mqtt.url = arguments.mqttUrl;
         options.mqtt.username = arguments.mqttUsername;
-        options.mqtt.password = envOr({}, "HEADROOM_MQTT_PASSWORD");
+        options.mqtt.password = cli::envOr({}, "HEADROOM_MQTT_PASSWORD");
         options.mqtt.caFile = arguments.mqttCaFile;
         options.site = arguments.site;
         server = std::make_unique<lab::LabServer>(std::move(options), [](std::string_view line) { say(line); });

@@ -89,22 +89,6 @@ void say(std::string_view line)
     cli::logLine("serve", line);
 }
 
-std::string defaultWebRoot()
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec)
-    {
-        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / "web";
-        if (fs::is_directory(installed, ec)) return installed.string();
-    }
-#ifdef HEADROOM_SOURCE_WEB_ROOT
-    if (fs::is_directory(HEADROOM_SOURCE_WEB_ROOT, ec)) return HEADROOM_SOURCE_WEB_ROOT;
-#endif
-    return {};
-}
-
 std::string hostName()
 {
     char name[256] = {};
@@ -112,12 +96,6 @@ std::string hostName()
     return name;
 }
 
-std::string envOr(const std::string& value, const char* variable)
-{
-    if (!value.empty()) return value;
-    const char* env = std::getenv(variable);
-    return env != nullptr ? std::string(env) : std::string();
-}
 // The lab's room publisher (docs/LAB.md), from --mqtt and friends.
 std::unique_ptr<lab::RoomPublisher> makeRoomPublisher(const ServeArguments& arguments, const Session& session,
                                                       EngineFeed& engine, uint16_t port, const std::string& host)
@@ -125,7 +103,7 @@ std::unique_ptr<lab::RoomPublisher> makeRoomPublisher(const ServeArguments& argu
     lab::RoomPublisherOptions options;
     options.mqtt.url = arguments.mqttUrl;
     options.mqtt.username = arguments.mqttUsername;
-    options.mqtt.password = envOr(arguments.mqttPassword, "HEADROOM_MQTT_PASSWORD");
+    options.mqtt.password = cli::envOr(arguments.mqttPassword, "HEADROOM_MQTT_PASSWORD");
     options.mqtt.caFile = arguments.mqttCaFile;
     options.mqtt.certFile = arguments.mqttCertFile;
     options.mqtt.keyFile = arguments.mqttKeyFile;
@@ -148,6 +126,15 @@ std::unique_ptr<lab::RoomPublisher> makeRoomPublisher(const ServeArguments& argu
     say("lab: publishing room '" + arguments.mqttSite + "/" + (arguments.mqttRoom.empty() ? host : arguments.mqttRoom) +
         "' to " + arguments.mqttUrl);
     return publisher;
+}
+
+std::string defaultWebRoot()
+{
+#ifdef HEADROOM_SOURCE_WEB_ROOT
+    return cli::installedOrSource("web", HEADROOM_SOURCE_WEB_ROOT);
+#else
+    return cli::installedOrSource("web", nullptr);
+#endif
 }
 } // namespace
 
@@ -309,8 +296,8 @@ int runServeCommand(std::span<const std::string> args)
         netOptions.listenPort = arguments.listenPort;
         netOptions.allowedHosts = arguments.allowedHosts;
         netOptions.allowedOrigins = arguments.allowedOrigins;
-        netOptions.viewerToken = envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
-        netOptions.controlToken = envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
+        netOptions.viewerToken = cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
+        netOptions.controlToken = cli::envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
         netOptions.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
         netOptions.tlsCertFile = arguments.tlsCertFile;
         netOptions.tlsKeyFile = arguments.tlsKeyFile;
@@ -323,8 +310,8 @@ int runServeCommand(std::span<const std::string> args)
         server->open(); // binds and registers with the engine: before the engine starts
         say("web root: " + (server->staticFileCount() > 0 ? std::to_string(server->staticFileCount()) + " files"
                                                             : std::string("none (API and WebSocket only)")) +
-            "; viewer token " + (envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN").empty() ? "off" : "on") +
-            ", control token " + (envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN").empty() ? "off" : "on"));
+            "; viewer token " + (cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN").empty() ? "off" : "on") +
+            ", control token " + (cli::envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN").empty() ? "off" : "on"));
         if (!arguments.mqttUrl.empty())
             publisher = makeRoomPublisher(arguments, session, *engine, server->port(), hostName());
     }
