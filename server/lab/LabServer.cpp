@@ -19,6 +19,7 @@
 #include "server/lab/LabRooms.h"
 #include "server/net/AccessPolicy.h"
 #include "server/net/RequestRouter.h"
+#include "server/net/ResponseHeaders.h"
 #include "server/net/StaticFiles.h"
 
 namespace headroom::server::lab
@@ -32,7 +33,6 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Json = nlohmann::json;
 
-constexpr const char* kCsp = "default-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 constexpr std::size_t kMaxQueuedMessages = 512; // a viewer further behind than this is cut off
 
 int64_t unixMs()
@@ -221,16 +221,7 @@ private:
 
     Response respond(unsigned status, std::string body, const char* type) const
     {
-        Response res{static_cast<http::status>(status), 11};
-        res.set(http::field::server, "headroom-hub");
-        res.set(http::field::content_type, type);
-        res.set(http::field::cache_control, "no-store");
-        res.set("X-Content-Type-Options", "nosniff");
-        res.set("Referrer-Policy", "no-referrer");
-        res.set("Content-Security-Policy", kCsp);
-        res.body() = std::move(body);
-        res.prepare_payload();
-        return res;
+        return net::makeStandardResponse<Response>(status, 11, "headroom-hub", std::move(body), type);
     }
 
     void handle(http::request<http::empty_body> request)

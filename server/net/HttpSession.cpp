@@ -1,4 +1,5 @@
 #include "server/net/HttpSession.h"
+#include "server/net/ResponseHeaders.h"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -23,7 +24,6 @@ namespace
 {
 constexpr std::size_t kMaxDrainBytes = 256 * 1024;
 constexpr const char* kTextPlain = "text/plain; charset=utf-8";
-constexpr const char* kCsp = "default-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 bool isLoopback(const asio::ip::address& address)
 {
@@ -136,16 +136,7 @@ template <class Stream>
 typename BasicHttpSession<Stream>::Response BasicHttpSession<Stream>::makeResponse(unsigned status, std::string body,
                                                                                   const char* contentType) const
 {
-    Response res{static_cast<http::status>(status), request_.version()};
-    res.set(http::field::server, "headroom");
-    res.set(http::field::content_type, contentType);
-    res.set(http::field::cache_control, "no-store");
-    res.set("X-Content-Type-Options", "nosniff");
-    res.set("Referrer-Policy", "no-referrer");
-    res.set("Content-Security-Policy", kCsp);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
+    return makeStandardResponse<Response>(status, request_.version(), "headroom", std::move(body), contentType);
 }
 
 template <class Stream>
