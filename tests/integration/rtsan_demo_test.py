@@ -79,7 +79,8 @@ def main():
             h.set_buffer_size(256)
             jacktest.wait_for(all_active, 30, "every tap to be live after the period changes")
             no_violation()
-            check(text().count("scenario ") >= 9,  # the first one and 8 switches f"the scenario switches were not all taken:\n{text()}")
+            # the first scenario and 8 switches
+            check(text().count("scenario ") >= 9, f"the scenario switches were not all taken:\n{text()}")
         finally:
             if demo.poll() is None:
                 demo.send_signal(signal.SIGTERM)
