@@ -34,10 +34,16 @@ export class AdvisoryList {
     this.count = count;
     this.labelOf = labelOf;
     this.onSelect = onSelect;
-    this.key = '';
+    /** @type {Map<string, {li: HTMLLIElement, amount: HTMLElement, symptom: HTMLElement, fix: HTMLElement, shown: string}>} */
+    this.items = new Map();
+    /** @type {string|null} the ids in display order, joined; null before the first update */
+    this.order = null;
   }
 
   /**
+   * Called at the stats rate (10 Hz). The symptom and fix quote measured values that change with
+   * every message, so items are kept by id and only their changed text is written: rebuilding the
+   * list each time cost a 64-channel wall most of its frame budget.
    * @param {Advisory[]} advisories
    * @returns {Map<string, {count: number, severity: string, text: string}>} per node, for the badges
    */
@@ -56,11 +62,27 @@ export class AdvisoryList {
         byNode.set(a.node, { count: 1, severity: a.severity, text: a.title });
       }
     }
-    const key = sorted.map((a) => `${a.id}|${a.symptom}|${a.fix}`).join('\n');
-    if (key === this.key) return byNode;
-    this.key = key;
+    const seen = new Set();
+    for (const a of sorted) {
+      seen.add(a.id);
+      const item = this.items.get(a.id);
+      if (!item) {
+        this.items.set(a.id, this.item(a));
+        continue;
+      }
+      const shown = `${a.amount_db}|${a.symptom}|${a.fix}`;
+      if (shown === item.shown) continue;
+      item.shown = shown;
+      item.amount.textContent = a.amount_db === null || a.amount_db === undefined ? '' : `${formatGainDb(a.amount_db)} dB`;
+      item.symptom.textContent = a.symptom;
+      item.fix.textContent = a.fix;
+    }
+    for (const id of [...this.items.keys()]) if (!seen.has(id)) this.items.delete(id);
+    const order = sorted.map((a) => a.id).join('\n');
+    if (order === this.order) return byNode;
+    this.order = order;
     this.count.textContent = String(sorted.length);
-    this.list.replaceChildren(...sorted.map((a) => this.item(a)));
+    this.list.replaceChildren(...sorted.map((a) => /** @type {HTMLLIElement} */ (this.items.get(a.id)?.li)));
     if (sorted.length === 0) {
       const empty = document.createElement('li');
       empty.className = 'empty';
@@ -86,23 +108,23 @@ export class AdvisoryList {
     const title = document.createElement('span');
     title.className = 'title';
     title.textContent = `${a.title} \u2014 ${this.labelOf(a.node)}`;
-    head.append(sev, title);
-    if (a.amount_db !== null && a.amount_db !== undefined) {
-      const amount = document.createElement('span');
-      amount.className = 'amount';
-      amount.textContent = `${formatGainDb(a.amount_db)} dB`;
-      head.append(amount);
-    }
+    const amount = document.createElement('span');
+    amount.className = 'amount';
+    if (a.amount_db !== null && a.amount_db !== undefined) amount.textContent = `${formatGainDb(a.amount_db)} dB`;
+    head.append(sev, title, amount);
     head.addEventListener('click', () => this.onSelect(a.node));
     const dl = document.createElement('dl');
+    /** @type {HTMLElement[]} */
+    const dds = [];
     for (const [term, text] of [['Symptom', a.symptom], ['Cause', a.cause], ['Fix', a.fix]]) {
       const dt = document.createElement('dt');
       dt.textContent = term;
       const dd = document.createElement('dd');
       dd.textContent = text;
       dl.append(dt, dd);
+      dds.push(dd);
     }
     li.append(head, dl);
-    return li;
+    return { li, amount, symptom: dds[0], fix: dds[2], shown: `${a.amount_db}|${a.symptom}|${a.fix}` };
   }
 }

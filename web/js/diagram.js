@@ -210,10 +210,14 @@ export class Diagram {
   setBadges(byNode) {
     for (const [node, g] of this.badges) {
       const a = byNode.get(node);
-      g.setAttribute('visibility', a ? 'visible' : 'hidden');
-      g.setAttribute('class', `badge${a ? ` severity-${a.severity}` : ''}`);
+      // Only what changed: this runs at the stats rate for every node.
+      const visibility = a ? 'visible' : 'hidden';
+      const cls = `badge${a ? ` severity-${a.severity}` : ''}`;
+      if (g.getAttribute('visibility') !== visibility) g.setAttribute('visibility', visibility);
+      if (g.getAttribute('class') !== cls) g.setAttribute('class', cls);
       const title = g.querySelector('title');
-      if (title) title.textContent = a ? a.text : '';
+      const text = a ? a.text : '';
+      if (title && title.textContent !== text) title.textContent = text;
     }
   }
 
