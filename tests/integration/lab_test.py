@@ -1,11 +1,12 @@
 """Lab mode end to end (docs/LAB.md): a private Mosquitto on loopback, two real rooms (each a
-`headroom serve --mqtt` with its own `jackd -d dummy` and `headroom generate` as its source) and
-`headroom hub`. Checks: both rooms live on the hub's WebSocket; a room killed with SIGKILL is marked
-offline by its last will within seconds, and live again when it returns; exercise 1 started from
-the hub (control role) passes in the room whose signal is calibrated (four -24 dBFS sines summed:
-loudest moments -12.4 dBFS, average -18 dBFS) and fails in the room that records too hot (a -3 dBFS
-sine); a viewer may not start exercises; the results CSV lists both runs.
-The sources are `headroom generate` (the demo player is not needed for any of this).
+`headroom serve --mqtt` with its own `jackd -d dummy`) and `headroom hub`. Room 1 is a student's
+calibrated input: `headroom generate` plays four -24 dBFS sines summed into one port (loudest moments
+-12.4 dBFS, average -18 dBFS). Room 2 is the demo studio (`headroom demo` on deploy/sessions/demo.json)
+playing the hot-vocal scenario, with exercise 1 on its vocal input.
+Checks: both rooms live on the hub's WebSocket; a room killed with SIGKILL is marked offline by its
+last will within seconds, and live again when it returns; exercise 1 started from the hub (control
+role) passes in room 1 and fails in room 2 (the vocal recorded too hot); a viewer may not start
+exercises; the results CSV lists both runs.
 """
 
 import json
@@ -33,7 +34,7 @@ SESSION = {
     "master": {"channels": 1},
 }
 CALIBRATED = ["a:sine:1000:-24", "b:sine:1250:-24", "c:sine:1500:-24", "d:sine:1750:-24"]
-TOO_HOT = ["a:sine:1000:-3"]
+DEMO_SESSION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy", "sessions", "demo.json")
 
 
 def free_port():
@@ -73,25 +74,29 @@ def main():
                  broker.output)
         url = f"mqtt://127.0.0.1:{broker_port}"
 
-        def start_room(h, name, ports):
-            session_path = os.path.join(h.workdir, "session.json")
-            with open(session_path, "w") as f:
-                json.dump(SESSION, f)
+        def start_room(h, name, session_path=None):
+            if session_path is None:
+                session_path = os.path.join(h.workdir, "session.json")
+                with open(session_path, "w") as f:
+                    json.dump(SESSION, f)
             serve = h.start(f"serve-{name}", [headroom, "serve", "--session", session_path, "--jack-server", h.server,
                                               "--listen", "127.0.0.1:0", "--mqtt", url, "--site", "lab",
                                               "--room", name])
             listening_port(serve)
             return serve
 
-        for h, name, ports in ((room1, "room1", CALIBRATED), (room2, "room2", TOO_HOT)):
-            h.start_jackd(48000, 256)
-            start_room(h, name, ports)
-            argv = [headroom, "generate", "--jack-server", h.server, "--client-name", "gen"]
-            for p in ports:
-                argv += ["--port", p]
-            for p in ports[1:]:  # JACK sums every connection into the one input port
-                argv += ["--connect", f"{p.split(':')[0]}=headroom:vox/input/1"]
-            h.start(f"gen-{name}", argv)
+        room1.start_jackd(48000, 256)
+        start_room(room1, "room1")
+        argv = [headroom, "generate", "--jack-server", room1.server, "--client-name", "gen"]
+        for p in CALIBRATED:
+            argv += ["--port", p]
+        for p in CALIBRATED[1:]:  # JACK sums every connection into the one input port
+            argv += ["--connect", f"{p.split(':')[0]}=headroom:vox/input/1"]
+        room1.start("gen-room1", argv)
+        room2.start_jackd(48000, 256)
+        start_room(room2, "room2", DEMO_SESSION)
+        room2.start("demo-room2", [headroom, "demo", "--session", DEMO_SESSION, "--jack-server", room2.server,
+                                   "--scenario", "hot-vocal", "--no-stdin"])
 
         hub = room1.start("hub", [headroom, "hub", "--mqtt", url, "--listen", "127.0.0.1:0",
                                   "--control-token", "teach3r"])
@@ -138,8 +143,8 @@ def main():
         wait_for(lambda: live("lab/room2", False), 8, "room2 offline after SIGKILL", hub.output)
         log(f"room2 offline {time.monotonic() - killed_at:.1f} s after SIGKILL")
         check(live("lab/room1"), "room1 stays live")
-        start_room(room2, "room2", TOO_HOT)
-        # room2's generator kept running: the new serve connects its source port by itself.
+        start_room(room2, "room2", DEMO_SESSION)
+        # room2's demo kept running: the new serve connects its source ports by itself.
         wait_for(lambda: live("lab/room2"), 30, "room2 live again", hub.output)
         log("room2 live again")
 
@@ -148,10 +153,16 @@ def main():
                                                           "rooms": "all"}).encode()))
         viewer.wait_for(lambda m: m.get("type") == "error" and m.get("code") == "forbidden", 5, "forbidden")
 
+        # Exercise 1 in every room (room 1: its first channel's input), then again in room 2 on its
+        # vocal input (a start replaces the running exercise).
         control.sock.sendall(wsclient.frame(1, json.dumps({"type": "exercise", "action": "start", "exercise": 1,
                                                            "rooms": "all", "hold_s": 3, "limit_s": 20}).encode()))
         ack = control.wait_for(lambda m: m.get("type") == "ack", 5, "ack")
         check(ack["sent"] == 2, f"command sent to both rooms: {ack}")
+        control.sock.sendall(wsclient.frame(1, json.dumps({"type": "exercise", "action": "start", "exercise": 1,
+                                                           "rooms": ["lab/room2"], "target": "vocal/input",
+                                                           "hold_s": 3, "limit_s": 20}).encode()))
+        control.wait_for(lambda m: m.get("type") == "ack" and m.get("sent") == 1, 5, "ack for room2")
 
         def exercise(key):
             t = latest(control, key)
