@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/LoadSupport.h"
 #include "proto/RoomSummary.h"
 #include "server/lab/MqttClient.h"
 
@@ -59,6 +60,14 @@ namespace websocket = beast::websocket;
 namespace lab = headroom::proto::lab;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+using headroom::bench::percentile;
+using headroom::bench::readRss;
+using headroom::bench::readStat;
+using headroom::bench::readThreads;
+using headroom::bench::selfCpuSeconds;
+using headroom::bench::steadyUs;
+using headroom::bench::unixTimeUs;
+using headroom::bench::Window;
 
 // Set before the rooms disconnect: their "disconnected" lines are expected then, not news.
 std::atomic<bool> g_quietMqtt{false};
@@ -100,30 +109,19 @@ struct Options
 
 [[noreturn]] void usageError(const std::string& message)
 {
-    std::fprintf(stderr, "headroom_lab_load: %s\n%s", message.c_str(), kUsage);
-    std::exit(2);
+    headroom::bench::usageError("headroom_lab_load", kUsage, message);
 }
 
 Options parseOptions(int argc, char** argv)
 {
     Options o;
     bool haveHub = false;
-    for (int i = 1; i < argc; ++i)
+    headroom::bench::Arguments args(argc, argv, "headroom_lab_load", kUsage);
+    auto value = [&] { return args.value(); };
+    auto number = [&] { return args.number(); };
+    while (args.next())
     {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string
-        {
-            if (i + 1 >= argc) usageError(a + " needs a value");
-            return argv[++i];
-        };
-        auto number = [&]() -> double
-        {
-            const std::string v = value();
-            char* end = nullptr;
-            const double d = std::strtod(v.c_str(), &end);
-            if (end == v.c_str() || *end != '\0' || d < 0) usageError(a + ": not a number: " + v);
-            return d;
-        };
+        const std::string& a = args.option();
         if (a == "-h" || a == "--help")
         {
             std::fputs(kUsage, stdout);
@@ -133,16 +131,10 @@ Options parseOptions(int argc, char** argv)
             o.mqttUrl = value();
         else if (a == "--hub")
         {
-            std::string url = value();
-            if (url.rfind("ws://", 0) != 0) usageError("--hub must start with ws:// (no TLS here)");
-            url = url.substr(5);
-            const std::size_t slash = url.find('/');
-            o.path = slash == std::string::npos ? "/ws" : url.substr(slash);
-            const std::string authority = url.substr(0, slash);
-            const std::size_t colon = authority.rfind(':');
-            if (colon == std::string::npos) usageError("--hub needs HOST:PORT");
-            o.host = authority.substr(0, colon);
-            o.port = authority.substr(colon + 1);
+            auto url = headroom::bench::parseWsUrl(value(), a, "/ws", "headroom_lab_load", kUsage);
+            o.host = std::move(url.host);
+            o.port = std::move(url.port);
+            o.path = std::move(url.path);
             haveHub = true;
         }
         else if (a == "--rooms")
@@ -178,30 +170,6 @@ Options parseOptions(int argc, char** argv)
     if (!lab::validRoomName(o.site)) usageError("--site: 1..64 of [A-Za-z0-9_.-]");
     return o;
 }
-
-int64_t unixTimeUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-int64_t steadyUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now().time_since_epoch())
-        .count();
-}
-
-// The measurement window, in steady µs; publishers and viewers count what happens inside it.
-struct Window
-{
-    std::atomic<int64_t> start{INT64_MAX};
-    std::atomic<int64_t> end{INT64_MAX};
-    bool contains(int64_t t) const
-    {
-        return t >= start.load(std::memory_order_relaxed) && t < end.load(std::memory_order_relaxed);
-    }
-};
 
 // ---- the simulated rooms -----------------------------------------------------------------------
 
@@ -512,48 +480,6 @@ private:
 
 // ---- /proc sampling ----------------------------------------------------------------------------
 
-// utime+stime in seconds and the command name from a /proc/.../stat file.
-std::optional<std::pair<double, std::string>> readStat(const std::string& path)
-{
-    static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return std::nullopt;
-    const std::size_t open = line.find('(');
-    const std::size_t close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) return std::nullopt;
-    const std::string comm = line.substr(open + 1, close - open - 1);
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && (rest >> field); ++i)
-    {
-        if (i == 14) utime = std::strtod(field.c_str(), nullptr);
-        if (i == 15) stime = std::strtod(field.c_str(), nullptr);
-    }
-    return std::make_pair((utime + stime) / ticks, comm);
-}
-
-long readRssKiB(int pid) // VmRSS, -1 unknown
-{
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
-    return -1;
-}
-
-// tid -> (cpu seconds, name)
-std::map<int, std::pair<double, std::string>> readThreads(int pid)
-{
-    std::map<int, std::pair<double, std::string>> out;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
-        if (auto s = readStat(entry.path().string() + "/stat"))
-            out[std::atoi(entry.path().filename().string().c_str())] = *s;
-    return out;
-}
-
 // CPU over the window and RSS start/end/peak of one process.
 struct ProcessWatch
 {
@@ -571,18 +497,18 @@ struct ProcessWatch
         if (!pid) return;
         cpuStart = cpu();
         threadsStart = readThreads(pid);
-        rssStart = readRssKiB(pid);
+        rssStart = readRss(pid).total;
     }
     void sample()
     {
-        if (pid) rssPeak = std::max(rssPeak, readRssKiB(pid));
+        if (pid) rssPeak = std::max(rssPeak, readRss(pid).total);
     }
     void finish()
     {
         if (!pid) return;
         cpuEnd = cpu();
         threadsEnd = readThreads(pid);
-        rssEnd = readRssKiB(pid);
+        rssEnd = readRss(pid).total;
         rssPeak = std::max(rssPeak, rssEnd);
     }
     [[nodiscard]] double cpuPercent(double seconds) const
@@ -610,52 +536,18 @@ struct ProcessWatch
     }
 };
 
-double selfCpuSeconds()
-{
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double percentile(std::vector<double>& v, double p)
-{
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(rank);
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
-}
-
-// GET /metrics of the hub (plain HTTP, same Host as the viewers); its headroom_lab_* lines.
+// GET /metrics of the hub (plain HTTP, same Host and token as the viewers); its headroom_lab_* lines.
 std::string fetchMetrics(const Options& o)
 {
-    try
-    {
-        asio::io_context ioc;
-        tcp::resolver resolver(ioc);
-        beast::tcp_stream stream(ioc);
-        stream.expires_after(std::chrono::seconds(5));
-        stream.connect(resolver.resolve(o.host, o.port));
-        http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
-        req.set(http::field::host, o.host + ":" + o.port);
-        req.set(http::field::connection, "close");
-        if (!o.token.empty()) req.set(http::field::authorization, "Bearer " + o.token);
-        http::write(stream, req);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> res;
-        http::read(stream, buffer, res);
-        std::istringstream in(res.body());
-        std::string line, out;
-        while (std::getline(in, line))
-            if (!line.empty() && line[0] != '#') out += "  " + line + "\n";
-        return out;
-    }
-    catch (const std::exception& e)
-    {
-        return std::string("  (/metrics unavailable: ") + e.what() + ")\n";
-    }
+    return headroom::bench::fetchMetrics(o.host, o.port, o.token,
+                                         [](const std::string& body)
+                                         {
+                                             std::istringstream in(body);
+                                             std::string line, out;
+                                             while (std::getline(in, line))
+                                                 if (!line.empty() && line[0] != '#') out += "  " + line + "\n";
+                                             return out;
+                                         });
 }
 
 } // namespace

@@ -46,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/LoadSupport.h"
 #include "proto/MeterFrameCodec.h"
 #include "proto/Protocol.h"
 
@@ -57,6 +58,17 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+using headroom::bench::loadAverage;
+using headroom::bench::machineJiffies;
+using headroom::bench::percentile;
+using headroom::bench::readRss;
+using headroom::bench::readStat;
+using headroom::bench::readThreads;
+using headroom::bench::Rss;
+using headroom::bench::selfCpuSeconds;
+using headroom::bench::steadyUs;
+using headroom::bench::unixTimeUs;
+using headroom::bench::Window;
 
 constexpr const char* kUsage =
     "Usage: headroom_load --url ws://HOST:PORT/PATH [options]\n"
@@ -95,30 +107,19 @@ struct Options
 
 [[noreturn]] void usageError(const std::string& message)
 {
-    std::fprintf(stderr, "headroom_load: %s\n%s", message.c_str(), kUsage);
-    std::exit(2);
+    headroom::bench::usageError("headroom_load", kUsage, message);
 }
 
 Options parseOptions(int argc, char** argv)
 {
     Options o;
     bool haveUrl = false;
-    for (int i = 1; i < argc; ++i)
+    headroom::bench::Arguments args(argc, argv, "headroom_load", kUsage);
+    auto value = [&] { return args.value(); };
+    auto number = [&] { return args.number(); };
+    while (args.next())
     {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string
-        {
-            if (i + 1 >= argc) usageError(a + " needs a value");
-            return argv[++i];
-        };
-        auto number = [&]() -> double
-        {
-            const std::string v = value();
-            char* end = nullptr;
-            const double d = std::strtod(v.c_str(), &end);
-            if (end == v.c_str() || *end != '\0' || d < 0) usageError(a + ": not a number: " + v);
-            return d;
-        };
+        const std::string& a = args.option();
         if (a == "-h" || a == "--help")
         {
             std::fputs(kUsage, stdout);
@@ -126,16 +127,10 @@ Options parseOptions(int argc, char** argv)
         }
         else if (a == "--url")
         {
-            std::string url = value();
-            if (url.rfind("ws://", 0) != 0) usageError("--url must start with ws:// (no TLS here)");
-            url = url.substr(5);
-            const std::size_t slash = url.find('/');
-            o.path = slash == std::string::npos ? "/" : url.substr(slash);
-            const std::string authority = url.substr(0, slash);
-            const std::size_t colon = authority.rfind(':');
-            if (colon == std::string::npos) usageError("--url needs HOST:PORT");
-            o.host = authority.substr(0, colon);
-            o.port = authority.substr(colon + 1);
+            auto url = headroom::bench::parseWsUrl(value(), a, "/", "headroom_load", kUsage);
+            o.host = std::move(url.host);
+            o.port = std::move(url.port);
+            o.path = std::move(url.path);
             haveUrl = true;
         }
         else if (a == "--clients")
@@ -174,19 +169,6 @@ Options parseOptions(int argc, char** argv)
     return o;
 }
 
-int64_t unixTimeUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-int64_t steadyUs()
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now().time_since_epoch())
-        .count();
-}
-
 template <typename T>
 T readLe(const uint8_t* p)
 {
@@ -194,17 +176,6 @@ T readLe(const uint8_t* p)
     for (std::size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>(v | (static_cast<T>(p[i]) << (8 * i)));
     return v;
 }
-
-// The measurement window, in steady µs; clients count what arrives inside it.
-struct Window
-{
-    std::atomic<int64_t> start{INT64_MAX};
-    std::atomic<int64_t> end{INT64_MAX};
-    bool contains(int64_t t) const
-    {
-        return t >= start.load(std::memory_order_relaxed) && t < end.load(std::memory_order_relaxed);
-    }
-};
 
 struct Shared
 {
@@ -398,55 +369,6 @@ private:
 
 // ---- /proc sampling ----------------------------------------------------------------------------
 
-double clockTicks()
-{
-    static const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-    return ticks;
-}
-
-// utime+stime in seconds and the command name from a /proc/.../stat file.
-std::optional<std::pair<double, std::string>> readStat(const std::string& path)
-{
-    std::ifstream in(path);
-    std::string line;
-    if (!in || !std::getline(in, line)) return std::nullopt;
-    const std::size_t open = line.find('(');
-    const std::size_t close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) return std::nullopt;
-    const std::string comm = line.substr(open + 1, close - open - 1);
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && (rest >> field); ++i)
-    {
-        if (i == 14) utime = std::strtod(field.c_str(), nullptr);
-        if (i == 15) stime = std::strtod(field.c_str(), nullptr);
-    }
-    return std::make_pair((utime + stime) / clockTicks(), comm);
-}
-
-// Resident memory from /proc/PID/status, KiB (-1: unknown). VmRSS counts shared mappings too: a JACK
-// client maps the server's port-buffer segment (/dev/shm/jack-*), which shows up as RssShmem.
-struct Rss
-{
-    long total = -1; // VmRSS
-    long shmem = 0;  // RssShmem (JACK's shared segments)
-    [[nodiscard]] long own() const { return total < 0 ? -1 : total - shmem; }
-};
-
-Rss readRss(int pid)
-{
-    Rss r;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-    {
-        if (line.rfind("VmRSS:", 0) == 0) r.total = std::strtol(line.c_str() + 6, nullptr, 10);
-        if (line.rfind("RssShmem:", 0) == 0) r.shmem = std::strtol(line.c_str() + 9, nullptr, 10);
-    }
-    return r;
-}
-
 struct RssPeak
 {
     Rss start, end;
@@ -467,97 +389,28 @@ double mib(long kib)
     return static_cast<double>(kib) / 1024.0;
 }
 
-// tid -> (cpu seconds, name)
-std::map<int, std::pair<double, std::string>> readThreads(int pid)
-{
-    std::map<int, std::pair<double, std::string>> out;
-    std::error_code ec;
-    for (const auto& entry :
-         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec))
-    {
-        const std::string name = entry.path().filename().string();
-        if (auto s = readStat(entry.path().string() + "/stat")) out[std::atoi(name.c_str())] = *s;
-    }
-    return out;
-}
-
-// The whole machine: busy and total jiffies over every core (/proc/stat "cpu" line).
-std::pair<double, double> machineJiffies()
-{
-    std::ifstream in("/proc/stat");
-    std::string cpu;
-    in >> cpu;
-    double total = 0, idle = 0, v = 0;
-    for (int i = 0; i < 8 && (in >> v); ++i)
-    {
-        total += v;
-        if (i == 3 || i == 4) idle += v; // idle, iowait
-    }
-    return {total - idle, total};
-}
-
-std::string loadAverage()
-{
-    std::ifstream in("/proc/loadavg");
-    std::string one, five;
-    in >> one >> five;
-    return one + " " + five;
-}
-
-double selfCpuSeconds()
-{
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double percentile(std::vector<double>& v, double p)
-{
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    const double rank = p / 100.0 * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(rank);
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
-}
-
-// GET /metrics over plain HTTP; selected counters, or "" when unavailable.
+// GET /metrics over plain HTTP (no token, as before); selected counters, or "" when unavailable.
 std::string fetchMetrics(const Options& o)
 {
-    try
-    {
-        asio::io_context ioc;
-        tcp::resolver resolver(ioc);
-        beast::tcp_stream stream(ioc);
-        stream.expires_after(std::chrono::seconds(5));
-        stream.connect(resolver.resolve(o.host, o.port));
-        http::request<http::empty_body> req{http::verb::get, "/metrics", 11};
-        req.set(http::field::host, o.host + ":" + o.port);
-        req.set(http::field::connection, "close");
-        http::write(stream, req);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> res;
-        http::read(stream, buffer, res);
-        std::istringstream in(res.body());
-        std::string line, out;
-        for (const char* name :
-             {"headroom_ws_clients ", "headroom_frames_sent_total ", "headroom_frames_merged_total ",
-              "headroom_frames_dropped_total ", "headroom_rate_downgrades_total ",
-              "headroom_stalled_clients_closed_total ", "headroom_rejected_connections_total ",
-              "headroom_jack_xruns_total ", "headroom_records_dropped_total "})
+    return headroom::bench::fetchMetrics(
+        o.host, o.port, "",
+        [](const std::string& body)
         {
-            in.clear();
-            in.seekg(0);
-            while (std::getline(in, line))
-                if (line.rfind(name, 0) == 0) out += "  " + line + "\n";
-        }
-        return out;
-    }
-    catch (const std::exception& e)
-    {
-        return std::string("  (/metrics unavailable: ") + e.what() + ")\n";
-    }
+            std::istringstream in(body);
+            std::string line, out;
+            for (const char* name :
+                 {"headroom_ws_clients ", "headroom_frames_sent_total ", "headroom_frames_merged_total ",
+                  "headroom_frames_dropped_total ", "headroom_rate_downgrades_total ",
+                  "headroom_stalled_clients_closed_total ", "headroom_rejected_connections_total ",
+                  "headroom_jack_xruns_total ", "headroom_records_dropped_total "})
+            {
+                in.clear();
+                in.seekg(0);
+                while (std::getline(in, line))
+                    if (line.rfind(name, 0) == 0) out += "  " + line + "\n";
+            }
+            return out;
+        });
 }
 
 void raiseFileLimit(std::size_t clients)

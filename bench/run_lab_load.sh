@@ -13,6 +13,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script=run_lab_load.sh
+source "$repo/bench/load_common.sh"
 build="$repo/build-labrel"
 rooms=40
 viewers=50
@@ -34,9 +36,7 @@ done
 
 headroom="$build/server/headroom"
 load="$build/bench/headroom_lab_load"
-for exe in "$headroom" "$load"; do
-    [[ -x "$exe" ]] || { echo "run_lab_load.sh: $exe not built (ninja -C $build headroom headroom_lab_load)" >&2; exit 2; }
-done
+require_built "$build" "headroom headroom_lab_load" "$headroom" "$load"
 mosquitto=$(command -v mosquitto || true)
 [[ -z "$mosquitto" && -x /usr/sbin/mosquitto ]] && mosquitto=/usr/sbin/mosquitto
 [[ -n "$mosquitto" ]] || { echo "run_lab_load.sh: mosquitto not installed (apt-get install mosquitto)" >&2; exit 2; }
@@ -44,20 +44,12 @@ mosquitto=$(command -v mosquitto || true)
 work=$(mktemp -d "${TMPDIR:-/tmp}/headroom-lab-load.XXXXXX")
 broker_pid="" hub_pid=""
 
-stop() { # pid name: SIGTERM, up to 5 s, then SIGKILL
-    local pid=$1
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then echo "run_lab_load.sh: $2 ($pid) ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
     stop "$hub_pid" "headroom hub"
     stop "$broker_pid" mosquitto
-    if [[ $keep_logs -eq 1 || $status -ne 0 ]]; then echo "run_lab_load.sh: logs kept in $work" >&2; else rm -rf "$work"; fi
+    finish_work "$status"
     exit "$status"
 }
 trap cleanup EXIT
@@ -77,13 +69,7 @@ done
 
 "$headroom" hub --mqtt "mqtt://127.0.0.1:$port" --listen 127.0.0.1:0 >"$work/hub.log" 2>&1 &
 hub_pid=$!
-hub_port=""
-for _ in $(seq 100); do
-    hub_port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/hub.log" | head -1)
-    [[ -n "$hub_port" ]] && break
-    kill -0 "$hub_pid" 2>/dev/null || break
-    sleep 0.1
-done
+hub_port=$(listening_port "$work/hub.log" "$hub_pid" 0.1)
 [[ -n "$hub_port" ]] || { echo "run_lab_load.sh: headroom hub did not start" >&2; cat "$work/hub.log" >&2; exit 1; }
 echo "run_lab_load.sh: mosquitto pid $broker_pid on port $port; hub pid $hub_pid on port $hub_port; work dir $work" >&2
 

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+script=run_load.sh
+source "$repo/bench/load_common.sh"
 build="$repo/build-load"
 clients=200
 seconds=20
@@ -33,9 +35,7 @@ done
 
 headroom="$build/server/headroom"
 load="$build/bench/headroom_load"
-for exe in "$headroom" "$load"; do
-    [[ -x "$exe" ]] || { echo "run_load.sh: $exe not built (ninja -C $build headroom headroom_load)" >&2; exit 2; }
-done
+require_built "$build" "headroom headroom_load" "$headroom" "$load"
 command -v jackd >/dev/null && command -v jack_lsp >/dev/null || { echo "run_load.sh: jackd/jack_lsp not installed" >&2; exit 2; }
 
 server="load-$$"
@@ -43,14 +43,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/headroom-load.XXXXXX")
 export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1 JACK_NO_AUDIO_RESERVATION=1
 jackd_pid="" gen_pid="" serve_pid=""
 
-stop() { # pid name: SIGTERM, up to 5 s, then SIGKILL
-    local pid=$1
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then echo "run_load.sh: $2 ($pid) ignored SIGTERM; killing" >&2; kill -KILL "$pid" 2>/dev/null || true; fi
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
@@ -58,7 +50,7 @@ cleanup() {
     stop "$gen_pid" "headroom generate"
     stop "$jackd_pid" jackd
     rm -f /dev/shm/*"$server"* 2>/dev/null || true
-    if [[ $keep_logs -eq 1 || $status -ne 0 ]]; then echo "run_load.sh: logs kept in $work" >&2; else rm -rf "$work"; fi
+    finish_work "$status"
     exit "$status"
 }
 trap cleanup EXIT
@@ -95,13 +87,7 @@ gen_pid=$!
 
 "$headroom" serve --session "$session" --jack-server "$server" --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 serve_pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$work/serve.log" | head -1)
-    [[ -n "$port" ]] && break
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.2
-done
+port=$(listening_port "$work/serve.log" "$serve_pid" 0.2)
 [[ -n "$port" ]] || { echo "run_load.sh: headroom serve did not start" >&2; cat "$work/serve.log" >&2; exit 1; }
 # Wait until serve's ports are fed by the generator (a meter without signal reads "no data").
 for _ in $(seq 100); do
