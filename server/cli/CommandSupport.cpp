@@ -78,18 +78,36 @@ void logLine(std::string_view command, std::string_view line)
                 stderr); // stderr is unbuffered: one write, lines never interleave
 }
 
-std::string installedOrSource(std::string_view name, const char* sourceFallback)
+namespace
+{
+std::string installedOrSource(std::string_view installedName, std::string_view sourceRelative)
 {
     namespace fs = std::filesystem;
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec)
     {
-        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / fs::path(name);
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "headroom" / fs::path(installedName);
         if (fs::is_directory(installed, ec)) return installed.string();
     }
-    if (sourceFallback != nullptr && fs::is_directory(sourceFallback, ec)) return sourceFallback;
+#ifdef HEADROOM_SOURCE_DIR
+    const fs::path source = fs::path(HEADROOM_SOURCE_DIR) / fs::path(sourceRelative);
+    if (fs::is_directory(source, ec)) return source.string();
+#else
+    (void)sourceRelative;
+#endif
     return {};
+}
+} // namespace
+
+std::string defaultWebRoot()
+{
+    return installedOrSource("web", "web");
+}
+
+std::string defaultSessionsDirectory()
+{
+    return installedOrSource("sessions", "deploy/sessions");
 }
 
 std::string envOr(const std::string& value, const char* variable)

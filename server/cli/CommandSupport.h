@@ -15,9 +15,11 @@
 namespace headroom::server::cli
 {
 
-// [setup] <prefix>/share/headroom/<name> next to the running binary (bin/headroom) when installed,
-// else sourceFallback (the source tree's directory, compiled in) when it is a directory, else "".
-[[nodiscard]] std::string installedOrSource(std::string_view name, const char* sourceFallback);
+// [setup] Where the dashboard's files and the example sessions are: <prefix>/share/headroom/web
+// (sessions) next to the running binary (bin/headroom) when installed, else the source tree's web/
+// (deploy/sessions/) when this binary was built from one that still exists, else "".
+[[nodiscard]] std::string defaultWebRoot();
+[[nodiscard]] std::string defaultSessionsDirectory();
 
 // [setup] value, or the environment variable's value when value is empty (tokens, passwords: not in ps).
 [[nodiscard]] std::string envOr(const std::string& value, const char* variable);

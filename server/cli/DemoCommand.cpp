@@ -20,12 +20,6 @@
 #include "server/demo/DemoStudio.h"
 #include "server/engine/SessionParser.h"
 
-#ifdef HEADROOM_SOURCE_SESSIONS_DIR
-#define SOURCE_SESSIONS_DIR HEADROOM_SOURCE_SESSIONS_DIR
-#else
-#define SOURCE_SESSIONS_DIR nullptr
-#endif
-
 namespace headroom::server
 {
 namespace
@@ -221,7 +215,7 @@ int runDemoCommand(std::span<const std::string> args)
         return *finished;
     if (arguments.sessionPath.empty())
     {
-        const std::string sessions = cli::installedOrSource("sessions", SOURCE_SESSIONS_DIR);
+        const std::string sessions = cli::defaultSessionsDirectory();
         arguments.sessionPath = (sessions.empty() ? std::string("deploy/sessions") : sessions) + "/demo.json";
     }
 

@@ -45,15 +45,6 @@ void say(std::string_view line)
     cli::logLine("hub", line);
 }
 
-
-std::string defaultWebRoot()
-{
-#ifdef HEADROOM_SOURCE_WEB_ROOT
-    return cli::installedOrSource("web", HEADROOM_SOURCE_WEB_ROOT);
-#else
-    return cli::installedOrSource("web", nullptr);
-#endif
-}
 } // namespace
 
 HubArguments parseHubArguments(std::span<const std::string> args)
@@ -119,7 +110,7 @@ int runHubCommand(std::span<const std::string> args)
         options.net.allowedOrigins = arguments.allowedOrigins;
         options.net.viewerToken = cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
         options.net.controlToken = cli::envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
-        options.net.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
+        options.net.webRoot = arguments.webRoot.empty() ? cli::defaultWebRoot() : arguments.webRoot;
         options.net.maxWebSocketClients = arguments.maxClients;
         options.net.maxConnections = arguments.maxClients + net::kReservedHttpConnections;
         if (!arguments.webRoot.empty() && !std::filesystem::is_directory(arguments.webRoot))

@@ -127,15 +127,6 @@ std::unique_ptr<lab::RoomPublisher> makeRoomPublisher(const ServeArguments& argu
         "' to " + arguments.mqttUrl);
     return publisher;
 }
-
-std::string defaultWebRoot()
-{
-#ifdef HEADROOM_SOURCE_WEB_ROOT
-    return cli::installedOrSource("web", HEADROOM_SOURCE_WEB_ROOT);
-#else
-    return cli::installedOrSource("web", nullptr);
-#endif
-}
 } // namespace
 
 void parseListen(const std::string& text, std::string& address, uint16_t& port)
@@ -298,7 +289,7 @@ int runServeCommand(std::span<const std::string> args)
         netOptions.allowedOrigins = arguments.allowedOrigins;
         netOptions.viewerToken = cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
         netOptions.controlToken = cli::envOr(arguments.controlToken, "HEADROOM_CONTROL_TOKEN");
-        netOptions.webRoot = arguments.webRoot.empty() ? defaultWebRoot() : arguments.webRoot;
+        netOptions.webRoot = arguments.webRoot.empty() ? cli::defaultWebRoot() : arguments.webRoot;
         netOptions.tlsCertFile = arguments.tlsCertFile;
         netOptions.tlsKeyFile = arguments.tlsKeyFile;
         netOptions.maxWebSocketClients = arguments.maxClients;
