@@ -20,7 +20,7 @@ ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" --timeout 6
 # its unit tests, and the live JACK scenarios run against headroom_tsan.
 tsan_dir=${HEADROOM_TSAN_BUILD_DIR:-$build_dir-tsan}
 cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEADROOM_WERROR=ON -DHEADROOM_TSAN=ON \
-  -DHEADROOM_BUILD_BENCH=OFF
+  -DHEADROOM_BUILD_BENCH=OFF -DHEADROOM_TSAN_SIGNAL_SOURCE="$(realpath "$build_dir")/server/headroom"
 cmake --build "$tsan_dir" --parallel "$jobs" --target engine_tsan_tests headroom_tsan
 ctest --test-dir "$tsan_dir" -L tsan --output-on-failure --timeout 600
 

@@ -44,6 +44,9 @@ def common_arguments(description):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--headroom", required=True, help="the headroom executable")
     parser.add_argument("--workdir", required=True, help="a scratch directory (emptied first)")
+    parser.add_argument("--generator", help="the headroom executable for the signal sources (default: --headroom); "
+                                            "the sanitizer runs give an uninstrumented one, so only serve carries "
+                                            "the sanitizer's load on a 2-core machine")
     return parser
 
 
@@ -113,11 +116,22 @@ class Harness:
             sys.exit(SKIP)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, traceback):
         for p in reversed(self.processes):
             p.stop(timeout=3.0)
         self._remove_shm()
+        if exc_type is TestFailure:
+            self._print_output_tails()
         return False
+
+    def _print_output_tails(self, lines=25):
+        # CI keeps only what the test prints: a failure shows what every process said last.
+        for p in self.processes:
+            tail = p.output().splitlines()[-lines:]
+            print(f"---- {p.name} (pid {p.pid}, exit {p.popen.returncode}), last {len(tail)} lines of {p.output_path}",
+                  flush=True)
+            for line in tail:
+                print(f"  {line}", flush=True)
 
     def start(self, name, argv):
         p = Process(name, argv, self.env, self.workdir)

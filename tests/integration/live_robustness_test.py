@@ -63,6 +63,7 @@ def wait_topology(client, rate, period, newer_than):
 
 def main():
     args = jacktest.common_arguments(__doc__).parse_args()
+    sources = args.generator or args.headroom
     with jacktest.Harness("robust", args.workdir) as h:
         session_path = session.write(h.workdir)
         stats_path = os.path.join(h.workdir, "statistics.jsonl")
@@ -82,7 +83,7 @@ def main():
         # 2. The server appears.
         h.start_jackd(48000, 256)
         ready = time.monotonic()
-        h.start("gen", session.generator_argv(args.headroom, h.server))
+        h.start("gen", session.generator_argv(sources, h.server))
         h.wait_connected(session.CONNECTIONS, timeout=RECONNECT_LIMIT_S + 5)
         log(f"connected {time.monotonic() - ready:.1f} s after jackd was ready")
         log(f"48 kHz / 256: {stats.wait_levels(session.EXPECTED, timeout=30)}")
@@ -98,7 +99,7 @@ def main():
         log(f"period 256 -> 512: topology {hello['topology']['version']} -> {version} announced before its frames")
 
         # 3. A late source.
-        h.start("late", session.generator_argv(args.headroom, h.server, session.LATE, session.LATE_PORTS))
+        h.start("late", session.generator_argv(sources, h.server, session.LATE, session.LATE_PORTS))
         h.wait_connected(session.LATE_CONNECTIONS, timeout=10)
         stats.skip_to_end()
         log(f"late source: {stats.wait_levels(session.EXPECTED_LATE, timeout=30)}")
@@ -124,8 +125,8 @@ def main():
                 check(code == 3, f"generator {p.name} exited with {code} after the server died, expected 3")
         h.start_jackd(44100, 128, name="jackd-restarted")
         ready = time.monotonic()
-        h.start("gen-restarted", session.generator_argv(args.headroom, h.server))
-        h.start("late-restarted", session.generator_argv(args.headroom, h.server, session.LATE, session.LATE_PORTS))
+        h.start("gen-restarted", session.generator_argv(sources, h.server))
+        h.start("late-restarted", session.generator_argv(sources, h.server, session.LATE, session.LATE_PORTS))
         h.wait_connected(all_connections, timeout=RECONNECT_LIMIT_S)
         elapsed = time.monotonic() - ready
         log(f"reconnected and every connection restored {elapsed:.1f} s after jackd was back")
