@@ -64,10 +64,12 @@ if(HEADROOM_TSAN)
   if(HEADROOM_TSAN_SIGNAL_SOURCE)
     set(headroom_tsan_sources --generator ${HEADROOM_TSAN_SIGNAL_SOURCE})
   endif()
+  # live_robustness restarts jackd at 512 frames, not 128: see --restart-period in the script.
+  set(headroom_tsan_live_robustness_options --restart-period 512)
   foreach(scenario live_levels live_robustness)
     add_test(NAME tsan.${scenario}
              COMMAND ${HEADROOM_PYTHON3} ${PROJECT_SOURCE_DIR}/tests/integration/${scenario}_test.py
-                     --headroom $<TARGET_FILE:headroom_tsan> ${headroom_tsan_sources}
+                     --headroom $<TARGET_FILE:headroom_tsan> ${headroom_tsan_sources} ${headroom_tsan_${scenario}_options}
                      --workdir ${CMAKE_CURRENT_BINARY_DIR}/tsan_${scenario})
   endforeach()
 

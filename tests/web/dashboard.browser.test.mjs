@@ -84,11 +84,16 @@ async function waitLive(page, timeoutMs = 20000) {
   await page.waitForFunction(() => document.querySelector('#link')?.getAttribute('data-state') === 'live', null, { timeout: timeoutMs });
 }
 
-/** The reading text of (node, stage) taps. @param {any} page @param {string[][]} pairs */
+/**
+ * The number shown at (node, stage) taps: the text the meter canvas last painted there, which the
+ * tap's group also carries as data-reading (the wall test checks the painted pixels).
+ * @param {any} page @param {string[][]} pairs
+ */
 function readings(page, pairs) {
   return page.evaluate((/** @type {string[][]} */ list) => list.map(([node, stage]) => {
-    const g = document.querySelector(`#diagram [data-node="${node}"][data-stage="${stage}"]`);
-    return g?.querySelector('.reading')?.textContent ?? null;
+    const g = /** @type {SVGGElement|null} */ (document.querySelector(`#diagram g.tap[data-node="${node}"][data-stage="${stage}"]`));
+    const painted = /** @type {any} */ (window).headroomDashboard.meters?.readings.find((/** @type {any} */ r) => r.tap === Number(g?.dataset.tap));
+    return g?.dataset.reading === painted?.text ? painted?.text ?? null : `${g?.dataset.reading} (painted ${painted?.text})`;
   }), pairs);
 }
 
@@ -144,8 +149,7 @@ test('a clipping signal lights the clip latch, the wire and the advisory', async
     return { r: px[0], g: px[1], b: px[2], a: px[3] };
   });
   assert.ok(latch.r > 200 && latch.g < 90 && latch.b < 90 && latch.a > 200, `clip latch pixel ${JSON.stringify(latch)}`);
-  const reading = await page.textContent(`${tap} .reading`);
-  assert.equal(reading, '3.0');
+  assert.equal(await page.getAttribute(tap, 'data-reading'), '3.0');
   await t.test('the clipping advisory is listed and pinned to the node', async () => {
     await page.waitForSelector('#advisory-list li[data-rule="clipping"][data-node="hot"]', { timeout: 20000 });
     const fix = await page.textContent('#advisory-list li[data-rule="clipping"][data-node="hot"] dd:last-of-type');
@@ -228,13 +232,27 @@ test('wall: a 32-input session on one screen at 1920x1080 and 3840x2160, no scro
     const fit = await page.evaluate(() => {
       const taps = [...document.querySelectorAll('#diagram g.tap')].map((g) => g.getBoundingClientRect());
       const stage = /** @type {HTMLElement} */ (document.querySelector('#stage')).getBoundingClientRect();
-      const reading = document.querySelector('#diagram .reading')?.getBoundingClientRect();
+      // A tap's number is painted on the meter canvas: its type size, and the height of the ink
+      // actually painted in its rectangle (digits are ~0.7 of the type size).
+      const m = /** @type {any} */ (window).headroomDashboard.meters;
+      const shown = m.readings.find((/** @type {any} */ r) => /\d/.test(r.text));
+      let inkRows = 0;
+      if (shown) {
+        const rect = m.readingRectPx(shown.tap);
+        const px = m.canvas.getContext('2d').getImageData(rect.x, rect.y, rect.w, rect.h).data;
+        for (let y = 0; y < rect.h; y++) {
+          let ink = false;
+          for (let x = 0; x < rect.w && !ink; x++) ink = px[(y * rect.w + x) * 4 + 3] > 128;
+          if (ink) inkRows++;
+        }
+      }
       return {
         scrolls: document.documentElement.scrollHeight > innerHeight || document.documentElement.scrollWidth > innerWidth,
         outside: taps.filter((r) => r.left < stage.left - 1 || r.right > stage.right + 1 || r.top < stage.top - 1 || r.bottom > stage.bottom + 1).length,
         taps: taps.length,
-        readingPx: reading ? reading.height : 0,
-        numbers: [...document.querySelectorAll('#diagram .reading')].filter((r) => /\d/.test(r.textContent ?? '')).length,
+        readingPx: m.readingFontCssPx(),
+        inkPx: inkRows / m.dpr,
+        numbers: m.readings.filter((/** @type {any} */ r) => /\d/.test(r.text)).length,
       };
     });
     log(`wall ${w}x${hgt}: ${JSON.stringify(fit)}`);
@@ -242,7 +260,8 @@ test('wall: a 32-input session on one screen at 1920x1080 and 3840x2160, no scro
     assert.equal(fit.outside, 0);
     assert.ok(fit.taps >= 32, `${fit.taps} taps`);
     assert.ok(fit.numbers >= 32, `${fit.numbers} live numbers`);
-    assert.ok(fit.readingPx >= 10 * (w / 1920), `reading text ${fit.readingPx} px high`);
+    assert.ok(fit.readingPx >= 10 * (w / 1920), `reading type ${fit.readingPx} px`);
+    assert.ok(fit.inkPx >= 0.6 * fit.readingPx, `the number painted is ${fit.inkPx} px high in ${fit.readingPx} px type`);
     await page.screenshot({ path: join(artifacts, `wall-${w}x${hgt}.png`) });
     await context.close();
   }

@@ -22,6 +22,9 @@ import { formatGainDb } from './format.js';
 
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 };
 
+/** An item's quoted figures are rewritten at most this often. */
+const TEXT_REFRESH_MS = 1000;
+
 export class AdvisoryList {
   /**
    * @param {HTMLElement} list an <ol>
@@ -34,7 +37,7 @@ export class AdvisoryList {
     this.count = count;
     this.labelOf = labelOf;
     this.onSelect = onSelect;
-    /** @type {Map<string, {li: HTMLLIElement, amount: HTMLElement, symptom: HTMLElement, fix: HTMLElement, shown: string}>} */
+    /** @type {Map<string, {li: HTMLLIElement, amount: HTMLElement, symptom: HTMLElement, fix: HTMLElement, shown: string, writtenMs: number}>} */
     this.items = new Map();
     /** @type {string|null} the ids in display order, joined; null before the first update */
     this.order = null;
@@ -42,8 +45,9 @@ export class AdvisoryList {
 
   /**
    * Called at the stats rate (10 Hz). The symptom and fix quote measured values that change with
-   * every message, so items are kept by id and only their changed text is written: rebuilding the
-   * list each time cost a 64-channel wall most of its frame budget.
+   * every message, so items are kept by id and only their changed text is written, at most once a
+   * second per item (a sentence is not read faster; each write is a layout of the panel):
+   * rebuilding the list each time cost a 64-channel wall most of its frame budget.
    * @param {Advisory[]} advisories
    * @returns {Map<string, {count: number, severity: string, text: string}>} per node, for the badges
    */
@@ -63,6 +67,7 @@ export class AdvisoryList {
       }
     }
     const seen = new Set();
+    const now = performance.now();
     for (const a of sorted) {
       seen.add(a.id);
       const item = this.items.get(a.id);
@@ -71,8 +76,9 @@ export class AdvisoryList {
         continue;
       }
       const shown = `${a.amount_db}|${a.symptom}|${a.fix}`;
-      if (shown === item.shown) continue;
+      if (shown === item.shown || now - item.writtenMs < TEXT_REFRESH_MS) continue;
       item.shown = shown;
+      item.writtenMs = now;
       item.amount.textContent = a.amount_db === null || a.amount_db === undefined ? '' : `${formatGainDb(a.amount_db)} dB`;
       item.symptom.textContent = a.symptom;
       item.fix.textContent = a.fix;
@@ -81,7 +87,7 @@ export class AdvisoryList {
     const order = sorted.map((a) => a.id).join('\n');
     if (order === this.order) return byNode;
     this.order = order;
-    this.count.textContent = String(sorted.length);
+    if (this.count.textContent !== String(sorted.length)) this.count.textContent = String(sorted.length);
     this.list.replaceChildren(...sorted.map((a) => /** @type {HTMLLIElement} */ (this.items.get(a.id)?.li)));
     if (sorted.length === 0) {
       const empty = document.createElement('li');
@@ -125,6 +131,6 @@ export class AdvisoryList {
       dds.push(dd);
     }
     li.append(head, dl);
-    return { li, amount, symptom: dds[0], fix: dds[2], shown: `${a.amount_db}|${a.symptom}|${a.fix}` };
+    return { li, amount, symptom: dds[0], fix: dds[2], shown: `${a.amount_db}|${a.symptom}|${a.fix}`, writtenMs: performance.now() };
   }
 }

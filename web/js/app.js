@@ -35,6 +35,15 @@ function $(selector) {
   return /** @type {HTMLElement} */ (el);
 }
 
+/**
+ * Writes text only when it differs: assigning textContent replaces the text node even when it is
+ * the same, and that alone makes the browser lay the page out again.
+ * @param {HTMLElement} el @param {string} text
+ */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 export class Dashboard {
   /**
    * @param {import('./views/view.js').ViewConfig} view
@@ -216,7 +225,7 @@ export class Dashboard {
     const topology = this.topology;
     const diagram = this.diagram;
     if (!topology || !diagram) return;
-    $('#xruns').textContent = String(stats.counters?.xruns ?? 0);
+    setText($('#xruns'), String(stats.counters?.xruns ?? 0));
     for (const n of stats.nodes ?? []) {
       const node = topology.nodes.find((x) => x.id === n.id);
       if (!node) continue;
@@ -250,7 +259,7 @@ export class Dashboard {
       headroom: tap.headroom_db ?? null,
     }, serverTimeUs);
     const t = this.topology?.taps[tap.tap];
-    $('#master-source').textContent = t ? stageName(t.stage) + (t.virtual ? ' (computed sum)' : '') : '';
+    setText($('#master-source'), t ? stageName(t.stage) + (t.virtual ? ' (computed sum)' : '') : '');
   }
 
   /** @param {Record<string, any>} message */
@@ -295,7 +304,7 @@ export class Dashboard {
       text = `live \u00b7 ${this.connection.subscription.rateHz} Hz`;
     }
     pill.dataset.state = state;
-    if (pill.textContent !== text) pill.textContent = text;
+    setText(pill, text);
     const stale = state !== 'live';
     document.body.classList.toggle('stale', stale);
     this.diagram?.setStale(stale);
@@ -349,6 +358,7 @@ export class Dashboard {
       const state = tap.connected || !Number.isNaN(r.rms) ? classifyLevel(tap.target, r.rms, r.peak, r.clipping || (r.latched && r.peak >= 0)) : 'nodata';
       const text = formatDb(r.rms);
       diagram.setTap(box.tap, text, state, `${this.labelOf(box.node)} ${stageName(box.stage)}: ${text} dBFS, ${STATE_NAMES[state]}${r.latched ? ', clipped' : ''}`, r.latched);
+      this.meters?.setReading(box.tap, text, state);
     }
     if (now - this.lastLiveRegionMs >= this.view.liveRegionMs) {
       this.lastLiveRegionMs = now;
@@ -370,7 +380,7 @@ export class Dashboard {
     const advisories = this.stats?.advisories?.length ?? 0;
     const text = `${node.label}: ${parts.join(', ')} dBFS. ${advisories} ${advisories === 1 ? 'advisory' : 'advisories'}.`;
     const region = $('#sr-live');
-    if (region.textContent !== text) region.textContent = text;
+    setText(region, text);
   }
 }
 
@@ -382,6 +392,8 @@ function meterColours() {
     background: c('--meter-bg'), band: c('--meter-band'), scale: c('--meter-scale'), peak: c('--meter-peak'),
     peakHot: c('--meter-peak-hot'), rms: c('--meter-rms'), hold: c('--meter-hold'), clip: c('--meter-clip'),
     clipOff: c('--meter-clip-off'), noData: c('--meter-nodata'),
+    text: c('--text'), textHot: c('--hot'), textClipping: c('--clipping'), textMuted: c('--muted'),
+    fontFamily: s.fontFamily,
   };
 }
 

@@ -1,6 +1,8 @@
 // The signal-flow diagram in SVG, built once per topology from computeLayout() and then only
-// touched where something changed (text of a reading, the state class of a wire). Meters are
-// not drawn here: MeterCanvas paints them on a canvas over the same coordinates.
+// touched where something changed (the state class of a tap and its wires, a chain gain). Meters
+// and the tap numbers are not drawn here: MeterCanvas paints them on a canvas over the same
+// coordinates (a changed SVG text is a layout of the page). Each tap group carries its number as
+// data-reading for tests and tools.
 
 import { formatDb, formatGainDb, STATE_NAMES, stageName } from './format.js';
 
@@ -36,8 +38,6 @@ export class Diagram {
     root.setAttribute('role', 'img');
     root.setAttribute('aria-label', 'Signal-flow diagram');
     this.world = /** @type {SVGGElement} */ (svg('g', { class: 'world' }, root));
-    /** @type {Map<number, SVGElement>} reading text per tap */
-    this.readings = new Map();
     /** @type {Map<number, SVGElement>} tap box per tap */
     this.tapBoxes = new Map();
     /** @type {Map<number, SVGElement[]>} wires coloured by a tap */
@@ -48,7 +48,10 @@ export class Diagram {
     this.badges = new Map();
     /** @type {Map<string, SVGGElement>} node groups */
     this.nodeGroups = new Map();
-    /** @type {Map<string, {bar: {x: number, y: number, w: number, h: number}, group: SVGGElement}>} */
+    /**
+     * @type {Map<string, {bar: {x: number, y: number, w: number, h: number}, group: SVGGElement, title: SVGElement,
+     *   segments: Array<{rect: SVGElement, title: SVGElement, x: string, w: string, text: string}>}>}
+     */
     this.shareBars = new Map();
     /** @type {Map<number, string>} last state class per tap */
     this.tapState = new Map();
@@ -112,18 +115,14 @@ export class Diagram {
       const g = svg('g', { class: `tap state-nodata${t.virtual ? ' virtual' : ''}`, 'data-tap': t.tap, 'data-node': t.node, 'data-stage': t.stage }, tapsGroup);
       const small = t.h < layout.rowHeight * 0.6;
       svg('rect', { class: 'tap-frame', x: t.x, y: t.y, width: t.w, height: t.h, rx: 2 }, g);
-      if (!small) {
-        const reading = svg('text', { class: 'reading', x: t.x + t.w - 3, y: t.y + t.h / 2 + f * 0.36, 'text-anchor': 'end', 'font-size': f * 1.05 }, g);
-        reading.textContent = '\u2014';
-        this.readings.set(t.tap, reading);
-      }
+      if (!small) g.dataset.reading = '\u2014';
       svg('title', {}, g).textContent = `${this.nodeLabel(t.node)} ${stageName(t.stage)}${tap?.virtual ? ' (computed sum)' : ''}`;
       this.tapBoxes.set(t.tap, g);
     }
     for (const s of layout.shareBars) {
       const g = /** @type {SVGGElement} */ (svg('g', { class: 'shares', 'data-bus': s.node }, world));
       svg('rect', { class: 'share-track', x: s.x, y: s.y, width: s.w, height: s.h }, g);
-      this.shareBars.set(s.node, { bar: s, group: g });
+      this.shareBars.set(s.node, { bar: s, group: g, title: svg('title', {}, g), segments: [] });
     }
     for (const b of layout.badges) {
       const g = /** @type {SVGGElement} */ (svg('g', { class: 'badge', 'data-badge': b.node, visibility: 'hidden' }, world));
@@ -157,8 +156,8 @@ export class Diagram {
     if (box && box.dataset.clip !== clip) box.dataset.clip = clip;
     if (this.readingText.get(tap) !== text) {
       this.readingText.set(tap, text);
-      const r = this.readings.get(tap);
-      if (r) r.textContent = text;
+      if (box && box.dataset.reading !== undefined) box.dataset.reading = text;
+      box?.setAttribute('aria-label', spoken);
     }
     if (this.tapState.get(tap) === state) return;
     this.tapState.set(tap, state);
@@ -184,26 +183,36 @@ export class Diagram {
 
   /**
    * Members' shares of a bus's energy as a stacked strip, and the summed level on the strip's title.
+   * Runs at the stats rate: the segments are made once per member and then only moved (a share in
+   * whole tenths of a layout unit), never rebuilt.
    * @param {string} bus @param {Array<{node: string, share: number|null, level_dbfs: number|null}>} members @param {number|null} summedDbfs
    */
   setBusShares(bus, members, summedDbfs) {
     const entry = this.shareBars.get(bus);
     if (!entry) return;
-    const { bar, group } = entry;
-    const key = members.map((m) => `${m.node}:${(m.share ?? 0).toFixed(2)}`).join(',') + `|${formatDb(summedDbfs)}`;
-    if (group.dataset.key === key) return;
-    group.dataset.key = key;
-    for (const old of group.querySelectorAll('.share')) old.remove();
+    const { bar, group, segments } = entry;
     let x = bar.x;
     members.forEach((m, i) => {
+      let seg = segments[i];
+      if (!seg) {
+        const rect = svg('rect', { class: `share share-${i % 8}`, x: bar.x, y: bar.y, width: 0, height: bar.h }, group);
+        seg = { rect, title: svg('title', {}, rect), x: '', w: '', text: '' };
+        segments.push(seg);
+      }
       const w = Math.max(0, (m.share ?? 0) * bar.w);
-      if (w < 0.5) return;
-      const seg = svg('rect', { class: `share share-${i % 8}`, x, y: bar.y, width: w, height: bar.h }, group);
-      svg('title', {}, seg).textContent = `${this.nodeLabel(m.node)}: ${Math.round((m.share ?? 0) * 100)} % of the bus, ${formatDb(m.level_dbfs)} dBFS`;
+      const xs = x.toFixed(1);
+      const ws = (w < 0.5 ? 0 : w).toFixed(1);
+      if (seg.x !== xs) seg.rect.setAttribute('x', (seg.x = xs));
+      if (seg.w !== ws) seg.rect.setAttribute('width', (seg.w = ws));
+      const text = `${this.nodeLabel(m.node)}: ${Math.round((m.share ?? 0) * 100)} % of the bus, ${formatDb(m.level_dbfs)} dBFS`;
+      if (seg.text !== text) seg.title.textContent = (seg.text = text);
       x += w;
     });
-    const title = group.querySelector('title') ?? svg('title', {}, group);
-    title.textContent = `${this.nodeLabel(bus)}: summed ${formatDb(summedDbfs)} dBFS`;
+    for (let i = members.length; i < segments.length; i++) {
+      if (segments[i].w !== '0.0') segments[i].rect.setAttribute('width', (segments[i].w = '0.0'));
+    }
+    const title = `${this.nodeLabel(bus)}: summed ${formatDb(summedDbfs)} dBFS`;
+    if (entry.title.textContent !== title) entry.title.textContent = title;
   }
 
   /** @param {Map<string, {count: number, severity: string, text: string}>} byNode */

@@ -1,7 +1,11 @@
 // Meter bars on a canvas over the SVG diagram, drawn in requestAnimationFrame. Per meter channel:
 // the peak bar (true peak, falling between frames), the RMS bar inside it, the server's peak-hold
-// tick and the clip latch. Only bars whose pixels changed are repainted (a still signal costs
-// nothing); a view change, resize or stale toggle repaints everything.
+// tick and the clip latch; per tap, its number (the server's reading). Only bars whose pixels
+// changed and numbers whose text or colour changed are repainted (a still signal costs nothing);
+// a view change, resize or stale toggle repaints everything.
+//
+// The numbers are here and not SVG text because every changed SVG text is a layout of the page:
+// 264 of them at 5 Hz took a 64-channel wall 20-40 ms per update (docs/DASHBOARD.md, Benchmark).
 
 import { METER_FLOOR_DB } from './meterStore.js';
 
@@ -26,6 +30,11 @@ export function meterFraction(db) {
  * @property {string} clip
  * @property {string} clipOff
  * @property {string} noData
+ * @property {string} text       a tap's number, in range or quiet
+ * @property {string} textHot
+ * @property {string} textClipping
+ * @property {string} textMuted  no data or silence
+ * @property {string} fontFamily
  */
 
 export class MeterCanvas {
@@ -49,11 +58,19 @@ export class MeterCanvas {
     // One bar per meter channel of every laid-out tap: its rectangle in layout units.
     /** @type {Array<{channel: number, x: number, y: number, w: number, h: number, band: [number, number]|null}>} */
     const bars = [];
+    // One number per tap box tall enough for it, right of its bars: its rectangle and baseline.
+    /** @type {Array<{tap: number, x: number, y: number, w: number, h: number, baseline: number, text: string, state: string}>} */
+    const readings = [];
     for (const box of layout.taps) {
       const tap = topology.taps[box.tap];
       if (!tap) continue;
       const hasReading = box.h >= layout.rowHeight * 0.6;
       const barW = hasReading ? box.w - layout.fontSize * 3.3 : box.w - 4;
+      if (hasReading) {
+        const x = box.x + 3 + barW + 2;
+        readings.push({ tap: box.tap, x, y: box.y + 2, w: box.x + box.w - 3 - x, h: box.h - 4,
+          baseline: box.y + box.h / 2 + layout.fontSize * 0.36, text: '\u2014', state: 'nodata' });
+      }
       const inner = box.h - 6;
       const each = inner / tap.channels;
       const t = tap.target;
@@ -66,6 +83,46 @@ export class MeterCanvas {
     this.bars = bars;
     /** Last painted state per bar: peak px, rms px, hold px, clip, no data. */
     this.painted = new Int32Array(bars.length * 5).fill(-2);
+    this.readings = readings;
+    /** @type {Map<number, number>} tap -> index in readings */
+    this.readingIndex = new Map(readings.map((r, i) => [r.tap, i]));
+    this.readingDirty = new Uint8Array(readings.length).fill(1);
+    this.anyReadingDirty = true;
+    this.readingFontSize = layout.fontSize * 1.05;
+  }
+
+  /**
+   * A tap's number and the state that colours it; painted at the next draw() if it changed.
+   * @param {number} tap @param {string} text @param {import('./format.js').LevelState} state
+   */
+  setReading(tap, text, state) {
+    const i = this.readingIndex.get(tap);
+    if (i === undefined) return;
+    const r = this.readings[i];
+    if (r.text === text && r.state === state) return;
+    r.text = text;
+    r.state = state;
+    this.readingDirty[i] = 1;
+    this.anyReadingDirty = true;
+  }
+
+  /** The numbers' type size in CSS pixels at the current zoom (the wall's legibility test). */
+  readingFontCssPx() {
+    return this.readingFontSize * this.view.scale;
+  }
+
+  /**
+   * A number's rectangle in device pixels (for the tests' ink check).
+   * @param {number} tap @returns {{x: number, y: number, w: number, h: number}|null}
+   */
+  readingRectPx(tap) {
+    const i = this.readingIndex.get(tap);
+    if (i === undefined) return null;
+    const r = this.readings[i];
+    const s = this.view.scale * this.dpr;
+    const x = Math.round(r.x * s + this.view.x * this.dpr);
+    const y = Math.round(r.y * s + this.view.y * this.dpr);
+    return { x, y, w: Math.round((r.x + r.w) * s + this.view.x * this.dpr) - x, h: Math.round((r.y + r.h) * s + this.view.y * this.dpr) - y };
   }
 
   /** Matches the canvas to its CSS size; returns true when it changed. */
@@ -97,15 +154,48 @@ export class MeterCanvas {
 
   invalidate() {
     this.painted.fill(-2);
+    this.readingDirty.fill(1);
+    this.anyReadingDirty = true;
     this.ctx.setTransform(1, 0, 0, 1, 0, 0);
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
   /**
-   * Paints the bars that changed. Call once per animation frame after store.tick().
+   * Paints the bars and numbers that changed. Call once per animation frame after store.tick().
    * @returns {number} bars repainted
    */
   draw() {
+    if (this.anyReadingDirty) this.drawReadings();
+    return this.drawBars();
+  }
+
+  drawReadings() {
+    const { ctx, colours, readings, readingDirty } = this;
+    const s = this.view.scale * this.dpr;
+    const ox = this.view.x * this.dpr;
+    const oy = this.view.y * this.dpr;
+    const px = this.readingFontSize * s;
+    ctx.font = `700 ${px.toFixed(2)}px ${colours.fontFamily}`;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'alphabetic';
+    for (let i = 0; i < readings.length; i++) {
+      if (!readingDirty[i]) continue;
+      readingDirty[i] = 0;
+      const r = readings[i];
+      const x0 = Math.round(r.x * s + ox);
+      const y0 = Math.round(r.y * s + oy);
+      const x1 = Math.round((r.x + r.w) * s + ox);
+      const y1 = Math.round((r.y + r.h) * s + oy);
+      if (x1 <= 0 || y1 <= 0 || x0 >= this.canvas.width || y0 >= this.canvas.height) continue;
+      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
+      ctx.fillStyle = r.state === 'hot' ? colours.textHot : r.state === 'clipping' ? colours.textClipping
+        : r.state === 'nodata' || r.state === 'silent' ? colours.textMuted : colours.text;
+      ctx.fillText(r.text, x1, Math.round(r.baseline * s + oy), x1 - x0);
+    }
+    this.anyReadingDirty = false;
+  }
+
+  drawBars() {
     const { ctx, store, colours, bars, painted } = this;
     const s = this.view.scale * this.dpr;
     const ox = this.view.x * this.dpr;
