@@ -113,21 +113,21 @@ bool isNodeId(const std::string& id) noexcept
                        { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
-std::vector<std::string> nodeList(const Json& j)
+std::vector<std::string> nodeList(const Json& j, const std::string& name)
 {
     if (j.is_string()) // any string but "all", which the caller handles
-        refuse(ErrorCode::badValue, "nodes: expected \"all\" or an array of node ids, got " +
+        refuse(ErrorCode::badValue, name + ": expected \"all\" or an array of node ids, got " +
                                         quoted(j.get_ref<const std::string&>()));
     if (!j.is_array())
-        refuse(ErrorCode::wrongType, "nodes: expected \"all\" or an array of node ids, got " + typeName(j));
+        refuse(ErrorCode::wrongType, name + ": expected \"all\" or an array of node ids, got " + typeName(j));
     if (j.size() > kMaxSubscribeNodes)
         refuse(ErrorCode::badValue,
-               "nodes: " + std::to_string(j.size()) + " ids, at most " + std::to_string(kMaxSubscribeNodes));
+               name + ": " + std::to_string(j.size()) + " ids, at most " + std::to_string(kMaxSubscribeNodes));
     std::vector<std::string> ids;
     std::set<std::string_view> seen;
     for (std::size_t i = 0; i < j.size(); ++i)
     {
-        const std::string key = "nodes[" + std::to_string(i) + "]";
+        const std::string key = name + "[" + std::to_string(i) + "]";
         const std::string& id = string(j[i], key);
         if (!isNodeId(id))
             refuse(ErrorCode::badValue, key + ": " + quoted(id) + " is not a node id ([a-z0-9_-]{1,64})");
@@ -160,7 +160,7 @@ uint16_t fieldList(const Json& j)
 
 Subscribe decodeSubscribe(const Json& m, std::optional<uint64_t> id)
 {
-    refuseUnknownKeys(m, {"type", "id", "rate_hz", "nodes", "fields", "stats", "paused"}, "subscribe");
+    refuseUnknownKeys(m, {"type", "id", "rate_hz", "nodes", "fields", "stats", "stats_taps", "paused"}, "subscribe");
     Subscribe s;
     s.id = id;
     if (const auto it = m.find("rate_hz"); it != m.end())
@@ -176,7 +176,12 @@ Subscribe decodeSubscribe(const Json& m, std::optional<uint64_t> id)
     }
     if (const auto it = m.find("nodes"); it != m.end())
     {
-        if (!(it->is_string() && it->get_ref<const std::string&>() == "all")) s.nodes = nodeList(*it);
+        if (!(it->is_string() && it->get_ref<const std::string&>() == "all")) s.nodes = nodeList(*it, "nodes");
+    }
+    if (const auto it = m.find("stats_taps"); it != m.end())
+    {
+        if (!(it->is_string() && it->get_ref<const std::string&>() == "all"))
+            s.statsTaps = nodeList(*it, "stats_taps");
     }
     if (const auto it = m.find("fields"); it != m.end()) s.fields = fieldList(*it);
     if (const auto it = m.find("stats"); it != m.end()) s.stats = boolean(*it, "stats");
@@ -275,6 +280,7 @@ std::string encodeClientMessage(const ClientMessage& message)
             j["fields"] = std::move(names);
         }
         j["stats"] = s->stats;
+        if (s->statsTaps) j["stats_taps"] = Ordered(*s->statsTaps);
         j["paused"] = s->paused;
     }
     else

@@ -206,14 +206,24 @@ template <class Stream>
 void BasicWebSocketSession<Stream>::handleSubscribe(const proto::Subscribe& s)
 {
     const proto::Topology& topology = context_.helloTemplate.topology;
+    const auto findNode = [&](const std::string& id) {
+        return std::find_if(topology.nodes.begin(), topology.nodes.end(),
+                            [&](const proto::Node& n) { return n.id == id; });
+    };
+    if (s.statsTaps)
+        for (const std::string& id : *s.statsTaps)
+            if (findNode(id) == topology.nodes.end())
+            {
+                refuse({s.id, proto::ErrorCode::unknownNode, "stats_taps: no node '" + id + "' in the topology"});
+                return;
+            }
     std::vector<uint32_t> channels;
     std::vector<std::string> nodes;
     if (s.nodes)
     {
         for (const std::string& id : *s.nodes)
         {
-            const auto node = std::find_if(topology.nodes.begin(), topology.nodes.end(),
-                                           [&](const proto::Node& n) { return n.id == id; });
+            const auto node = findNode(id);
             if (node == topology.nodes.end())
             {
                 refuse({s.id, proto::ErrorCode::unknownNode, "nodes: no node '" + id + "' in the topology"});
@@ -236,9 +246,18 @@ void BasicWebSocketSession<Stream>::handleSubscribe(const proto::Subscribe& s)
     mergesInWindow_ = 0;
     quietWindows_ = 0;
     meterKey_ = allNodes_ && fields_ == proto::kDefaultMeterFields ? std::string() : rangesKey(ranges_, fields_);
+    statsTaps_ = s.statsTaps;
     statsKey_.clear();
-    if (!allNodes_)
+    if (!allNodes_ || statsTaps_)
+    {
+        statsKey_ = "nodes:";
+        if (allNodes_) statsKey_ += "all";
         for (const std::string& n : nodes_) statsKey_ += n + ",";
+        statsKey_ += "|taps:";
+        if (!statsTaps_) statsKey_ += "all";
+        else
+            for (const std::string& n : *statsTaps_) statsKey_ += n + ",";
+    }
     meterSlot_.reset(); // frames of the old subscription are not sent
     if (s.id) sendControl(proto::encodeAck({*s.id, "subscribe"}));
 }
@@ -362,15 +381,21 @@ void BasicWebSocketSession<Stream>::deliverStats(const StatsBroadcast& broadcast
     checkCommandsApplied();
     if (closing_ || closeCode_ || paused_ || !wantStats_) return;
     std::shared_ptr<const std::string> json = broadcast.json;
-    if (!allNodes_)
+    if (!statsKey_.empty())
     {
+        // Encoded once per distinct (nodes, stats_taps) among the clients of this broadcast.
         auto& entry = cache.entries["stats/" + statsKey_];
         if (!entry)
         {
+            const auto listed = [](const std::vector<std::string>& ids, const std::string& id) {
+                return std::find(ids.begin(), ids.end(), id) != ids.end();
+            };
             proto::Stats subset = *broadcast.stats;
-            std::erase_if(subset.nodes, [this](const proto::NodeStats& n) {
-                return std::find(nodes_.begin(), nodes_.end(), n.id) == nodes_.end();
-            });
+            if (!allNodes_)
+                std::erase_if(subset.nodes, [&](const proto::NodeStats& n) { return !listed(nodes_, n.id); });
+            if (statsTaps_)
+                for (proto::NodeStats& n : subset.nodes)
+                    if (!listed(*statsTaps_, n.id)) n.taps.clear();
             entry = std::make_shared<const std::string>(proto::encodeStats(subset));
         }
         json = entry;

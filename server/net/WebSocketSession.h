@@ -127,8 +127,9 @@ private:
     std::vector<std::string> nodes_;              // when !allNodes_
     std::vector<proto::ChannelRange> ranges_;     // meter channels of nodes_
     uint16_t fields_ = proto::kDefaultMeterFields;
+    std::optional<std::vector<std::string>> statsTaps_; // none: every node's taps in stats
     std::string meterKey_;                        // SubsetCache key ("" default)
-    std::string statsKey_;
+    std::string statsKey_;                        // SubsetCache key ("" the whole message)
 
     // slow-client detection: merges per one-second window
     std::chrono::steady_clock::time_point windowStart_;

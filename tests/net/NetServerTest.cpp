@@ -608,6 +608,47 @@ TEST(NetServer, SubscriptionToANodeSendsOnlyItsChannelsAndStatistics)
     EXPECT_EQ(client.countFrames(500ms), 0);
 }
 
+TEST(NetServer, StatsTapsLimitsWhichNodesCarryPerTapStatisticsForThatClientOnly)
+{
+    Rig rig;
+    Client narrow(rig.port());
+    Client everything(rig.port());
+    narrow.sendText(R"({"type":"subscribe","id":1,"stats_taps":["gtr"]})");
+    ASSERT_TRUE(narrow.readJson("ack"));
+    narrow.readJson("stats"); // may have been queued before the subscribe was applied
+    auto stats = narrow.readJson("stats");
+    ASSERT_TRUE(stats);
+    ASSERT_EQ((*stats)["nodes"].size(), 3u) << "every node keeps its entry (chain, bus)";
+    for (const auto& n : (*stats)["nodes"])
+    {
+        if (n["id"] == "gtr") EXPECT_FALSE(n["taps"].empty()) << n.dump();
+        else EXPECT_TRUE(n["taps"].empty()) << n.dump();
+    }
+    EXPECT_TRUE(stats->contains("advisories"));
+
+    // Encoded per distinct subscription: the default client still gets every tap.
+    everything.readJson("stats");
+    auto full = everything.readJson("stats");
+    ASSERT_TRUE(full);
+    for (const auto& n : (*full)["nodes"]) EXPECT_FALSE(n["taps"].empty()) << n.dump();
+
+    // With a node subset too: only those nodes, and taps only where both lists agree.
+    narrow.sendText(R"({"type":"subscribe","id":2,"nodes":["vox","gtr"],"stats_taps":["vox"]})");
+    ASSERT_TRUE(narrow.readJson("ack"));
+    narrow.readJson("stats");
+    stats = narrow.readJson("stats");
+    ASSERT_TRUE(stats);
+    ASSERT_EQ((*stats)["nodes"].size(), 2u);
+    EXPECT_FALSE((*stats)["nodes"][0]["taps"].empty());
+    EXPECT_TRUE((*stats)["nodes"][1]["taps"].empty());
+
+    narrow.sendText(R"({"type":"subscribe","id":3,"stats_taps":["nope"]})");
+    auto error = narrow.readJson("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["code"], "unknown_node");
+    EXPECT_NE((*error)["message"].get<std::string>().find("stats_taps"), std::string::npos);
+}
+
 // ---- roles -------------------------------------------------------------------------------------
 
 TEST(NetServer, ViewerCommandIsRefusedAndControlCommandIsAppliedAndAcknowledged)

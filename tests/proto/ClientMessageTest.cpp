@@ -56,6 +56,21 @@ TEST(ClientMessageDecoder, AcceptsEveryRateAndAllNodesAndEmptyLists)
     EXPECT_FALSE(subscribeOf(R"({"type":"subscribe","nodes":"all"})").nodes.has_value());
     EXPECT_EQ(subscribeOf(R"({"type":"subscribe","nodes":[]})").nodes, std::vector<std::string>{});
     EXPECT_EQ(subscribeOf(R"({"type":"subscribe","fields":[]})").fields, uint16_t{0});
+    EXPECT_FALSE(subscribeOf(R"({"type":"subscribe"})").statsTaps.has_value());
+    EXPECT_FALSE(subscribeOf(R"({"type":"subscribe","stats_taps":"all"})").statsTaps.has_value());
+    EXPECT_EQ(subscribeOf(R"({"type":"subscribe","stats_taps":["master","vocal"]})").statsTaps,
+              (std::vector<std::string>{"master", "vocal"}));
+    EXPECT_EQ(subscribeOf(R"({"type":"subscribe","stats_taps":[]})").statsTaps, std::vector<std::string>{});
+}
+
+TEST(ClientMessageDecoder, StatsTapsRoundTripThroughTheEncoder)
+{
+    Subscribe s;
+    s.statsTaps = std::vector<std::string>{"master"};
+    const std::string text = encodeClientMessage(s);
+    EXPECT_NE(text.find(R"("stats_taps":["master"])"), std::string::npos) << text;
+    EXPECT_EQ(subscribeOf(text), s);
+    EXPECT_EQ(encodeClientMessage(Subscribe{}).find("stats_taps"), std::string::npos) << "the default is left out";
 }
 
 TEST(ClientMessageDecoder, ReadsCommands)
@@ -74,7 +89,8 @@ TEST(ClientMessageDecoder, ReadsCommands)
 TEST(ClientMessageDecoder, RoundTripsWhatTheEncoderWrites)
 {
     const std::vector<ClientMessage> messages = {fixtures::subscribeDefault(), fixtures::subscribeSubset(),
-                                                 fixtures::subscribePaused(), fixtures::commandResetPeaks(),
+                                                 fixtures::subscribePaused(), fixtures::subscribeWall(),
+                                                 fixtures::commandResetPeaks(),
                                                  Command{0, CommandName::resetStatistics}};
     for (const ClientMessage& m : messages)
     {
@@ -134,6 +150,10 @@ TEST(ClientMessageDecoder, RefusesMalformedMessagesWithAReason)
         {R"({"type":"subscribe","nodes":["a","b","a"]})", ErrorCode::badValue,
          "nodes[2]: \"a\" appears twice"},
         {R"({"type":"subscribe","nodes":[["vocal"]]})", ErrorCode::wrongType, "nodes[0]"},
+        {R"({"type":"subscribe","stats_taps":"master"})", ErrorCode::badValue, "stats_taps: expected \"all\""},
+        {R"({"type":"subscribe","stats_taps":[1]})", ErrorCode::wrongType, "stats_taps[0]: expected a string"},
+        {R"({"type":"subscribe","stats_taps":["m","m"]})", ErrorCode::badValue,
+         "stats_taps[1]: \"m\" appears twice"},
         {R"({"type":"subscribe","fields":["loudness"]})", ErrorCode::badValue, "fields[0]: \"loudness\""},
         {R"({"type":"subscribe","fields":["rms","rms"]})", ErrorCode::badValue, "appears twice"},
         {R"({"type":"subscribe","fields":"rms"})", ErrorCode::wrongType, "fields"},

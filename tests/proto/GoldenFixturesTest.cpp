@@ -89,6 +89,7 @@ TEST(GoldenFixtures, ClientMessagesDecodeToWhatTheBrowserMeant)
         {"client_subscribe_default.json", fixtures::subscribeDefault()},
         {"client_subscribe_subset.json", fixtures::subscribeSubset()},
         {"client_subscribe_paused.json", fixtures::subscribePaused()},
+        {"client_subscribe_wall.json", fixtures::subscribeWall()},
         {"client_command_reset_peaks.json", fixtures::commandResetPeaks()},
     };
     for (const auto& [file, expected] : messages)

@@ -413,6 +413,15 @@ Subscribe subscribeSubset()
     return s;
 }
 
+Subscribe subscribeWall()
+{
+    Subscribe s;
+    s.id = 3;
+    s.rateHz = 60;
+    s.statsTaps = std::vector<std::string>{"master"};
+    return s;
+}
+
 Subscribe subscribePaused()
 {
     Subscribe s;
@@ -455,6 +464,7 @@ std::vector<Fixture> allFixtures()
         {"client_subscribe_default.json", bytesOf(encodeClientMessage(subscribeDefault()))},
         {"client_subscribe_subset.json", bytesOf(encodeClientMessage(subscribeSubset()))},
         {"client_subscribe_paused.json", bytesOf(encodeClientMessage(subscribePaused()))},
+        {"client_subscribe_wall.json", bytesOf(encodeClientMessage(subscribeWall()))},
         {"client_command_reset_peaks.json", bytesOf(encodeClientMessage(commandResetPeaks()))},
     };
     return all;

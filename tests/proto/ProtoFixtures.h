@@ -41,6 +41,7 @@ namespace headroom::proto::fixtures
 [[nodiscard]] Subscribe subscribeDefault(); // encodeSubscribe()
 [[nodiscard]] Subscribe subscribeSubset();  // a tablet: two nodes at 15 Hz, true peak and RMS
 [[nodiscard]] Subscribe subscribePaused();  // a hidden tab
+[[nodiscard]] Subscribe subscribeWall();    // every meter at 60 Hz, per-tap statistics of the master only
 [[nodiscard]] Command commandResetPeaks();
 
 struct Fixture

@@ -199,6 +199,7 @@ test('encodes client messages byte for byte as the C++ encoder does', () => {
     textOf('client_subscribe_subset.json'),
   );
   assert.equal(encodeSubscribe({ id: 2, rateHz: 10, stats: false, paused: true }), textOf('client_subscribe_paused.json'));
+  assert.equal(encodeSubscribe({ id: 3, rateHz: 60, statsTaps: ['master'] }), textOf('client_subscribe_wall.json'));
   assert.equal(encodeCommand(7, 'reset_peaks'), textOf('client_command_reset_peaks.json'));
 });
 
@@ -206,6 +207,7 @@ test('refuses to encode what the server would refuse', () => {
   assert.throws(() => encodeSubscribe({ rateHz: 20 }), RangeError);
   assert.throws(() => encodeSubscribe({ fields: ['loudness'] }), RangeError);
   assert.throws(() => encodeSubscribe({ nodes: 'vocal' }), TypeError);
+  assert.throws(() => encodeSubscribe({ statsTaps: 'master' }), TypeError);
   assert.throws(() => encodeCommand(-1, 'reset_peaks'), RangeError);
   assert.throws(() => encodeCommand(1.5, 'reset_peaks'), RangeError);
   assert.throws(() => encodeCommand(1, 'format_disk'), RangeError);

@@ -41,6 +41,12 @@ export class AdvisoryList {
     this.items = new Map();
     /** @type {string|null} the ids in display order, joined; null before the first update */
     this.order = null;
+    /** Always the list's first child; shown only while there is no advisory. */
+    this.emptyItem = document.createElement('li');
+    this.emptyItem.className = 'empty';
+    this.emptyItem.textContent = 'No advisories: every stage sits where the guide wants it.';
+    this.emptyItem.hidden = true;
+    list.replaceChildren(this.emptyItem);
   }
 
   /**
@@ -83,17 +89,23 @@ export class AdvisoryList {
       item.symptom.textContent = a.symptom;
       item.fix.textContent = a.fix;
     }
-    for (const id of [...this.items.keys()]) if (!seen.has(id)) this.items.delete(id);
+    for (const [id, item] of [...this.items]) {
+      if (seen.has(id)) continue;
+      item.li.remove();
+      this.items.delete(id);
+    }
     const order = sorted.map((a) => a.id).join('\n');
     if (order === this.order) return byNode;
     this.order = order;
     if (this.count.textContent !== String(sorted.length)) this.count.textContent = String(sorted.length);
-    this.list.replaceChildren(...sorted.map((a) => /** @type {HTMLLIElement} */ (this.items.get(a.id)?.li)));
-    if (sorted.length === 0) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = 'No advisories: every stage sits where the guide wants it.';
-      this.list.append(empty);
+    // Move only what is out of place: re-inserting every item (replaceChildren) made the browser
+    // lay out the whole list, ~1500 boxes and 20 ms, each time one advisory came or went.
+    this.emptyItem.hidden = sorted.length > 0;
+    let next = this.emptyItem.nextElementSibling;
+    for (const a of sorted) {
+      const li = /** @type {HTMLLIElement} */ (this.items.get(a.id)?.li);
+      if (li === next) next = next.nextElementSibling;
+      else this.list.insertBefore(li, next);
     }
     return byNode;
   }

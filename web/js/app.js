@@ -6,7 +6,7 @@ import { AdvisoryList } from './advisories.js';
 import { CommandError, Connection, webSocketUrl } from './connection.js';
 import { renderDetail } from './detail.js';
 import { Diagram } from './diagram.js';
-import { classifyLevel, formatDb, STATE_NAMES, stageName } from './format.js';
+import { classifyLevel, formatDb, stageName } from './format.js';
 import { computeLayout } from './layout.js';
 import { MasterPanel } from './masterPanel.js';
 import { MeterStore } from './meterStore.js';
@@ -74,8 +74,14 @@ export class Dashboard {
     this.meters = null;
     /** @type {import('./layout.js').DiagramLayout|null} */
     this.layout = null;
-    /** @type {Record<string, any>|null} */
-    this.stats = null;
+    // What is kept of the last `stats` message; the parsed message itself is let go as soon as it
+    // is applied: holding its ~13,000 objects (64 channels) until the next one got them promoted
+    // to V8's old generation, and the major collections that followed were the wall's longest frames.
+    /** @type {Record<string, any>|null} the server's health block */
+    this.health = null;
+    this.advisoryCount = 0;
+    /** @type {Record<string, any>|null} the selected node's entry, for the detail panel */
+    this.selectedStats = null;
     /** @type {string|null} */
     this.selected = null;
     /** @type {string|null} */
@@ -173,10 +179,10 @@ export class Dashboard {
     this.diagram = new Diagram(/** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#diagram'))), topology, this.layout);
     this.meters = new MeterCanvas(/** @type {HTMLCanvasElement} */ ($('#meters')), topology, this.layout, this.store, meterColours());
     this.diagram.select(this.selected);
-    this.connection.subscribe({ nodes: only ?? 'all' });
+    this.connection.subscribe({ nodes: only ?? 'all', statsTaps: this.statsTapNodes() });
     $('#stage').dataset.taps = String(this.layout.taps.length);
     this.fit();
-    if (this.stats) this.onStats(this.stats);
+    // Chain gains, shares and badges come back with the next `stats` (within 100-200 ms).
   }
 
   fit() {
@@ -201,15 +207,28 @@ export class Dashboard {
   /** @param {string|null} node */
   select(node) {
     if (!this.view.interactive) return;
+    const changed = node !== this.selected;
     this.selected = node;
     this.diagram?.select(node);
+    if (changed) this.connection.subscribe({ statsTaps: this.statsTapNodes() });
     this.renderDetail();
+  }
+
+  /**
+   * The nodes whose per-tap statistics the page reads: the master (its panel) and the selected
+   * node (the detail). Every other node's figures on screen come from the meter frames and from
+   * its chain and bus entries, so asking for all taps would only parse ~150 KB more at 10 Hz on a
+   * 64-channel session (docs/DASHBOARD.md, Benchmark).
+   * @returns {string[]}
+   */
+  statsTapNodes() {
+    const master = this.topology?.nodes.find((n) => n.kind === 'master')?.id;
+    return [...new Set([master, this.selected].filter((id) => typeof id === 'string'))];
   }
 
   renderDetail() {
     if (!this.topology || !this.view.interactive) return;
-    const nodeStats = this.stats?.nodes?.find((/** @type {any} */ n) => n.id === this.selected) ?? null;
-    renderDetail($('#detail'), this.topology, this.selected, nodeStats);
+    renderDetail($('#detail'), this.topology, this.selected, this.selectedStats?.id === this.selected ? this.selectedStats : null);
   }
 
   /** @param {import('./protocol.js').MeterFrame} frame */
@@ -221,7 +240,9 @@ export class Dashboard {
 
   /** @param {Record<string, any>} stats */
   onStats(stats) {
-    this.stats = stats;
+    this.health = stats.health ?? null;
+    this.advisoryCount = stats.advisories?.length ?? 0;
+    this.selectedStats = this.selected === null ? null : stats.nodes?.find((/** @type {any} */ n) => n.id === this.selected) ?? null;
     const topology = this.topology;
     const diagram = this.diagram;
     if (!topology || !diagram) return;
@@ -287,7 +308,7 @@ export class Dashboard {
     const now = performance.now();
     let state = this.linkState;
     let text = '';
-    const health = this.stats?.health;
+    const health = this.health;
     const paused = document.visibilityState === 'hidden';
     if (state === 'connecting') text = 'connecting\u2026';
     else if (state === 'outdated') text = 'server updated: reload the page';
@@ -303,7 +324,7 @@ export class Dashboard {
     } else {
       text = `live \u00b7 ${this.connection.subscription.rateHz} Hz`;
     }
-    pill.dataset.state = state;
+    if (pill.dataset.state !== state) pill.dataset.state = state;
     setText(pill, text);
     const stale = state !== 'live';
     document.body.classList.toggle('stale', stale);
@@ -357,7 +378,7 @@ export class Dashboard {
       const r = store.tapReading(tap.first_channel, tap.channels, now);
       const state = tap.connected || !Number.isNaN(r.rms) ? classifyLevel(tap.target, r.rms, r.peak, r.clipping || (r.latched && r.peak >= 0)) : 'nodata';
       const text = formatDb(r.rms);
-      diagram.setTap(box.tap, text, state, `${this.labelOf(box.node)} ${stageName(box.stage)}: ${text} dBFS, ${STATE_NAMES[state]}${r.latched ? ', clipped' : ''}`, r.latched);
+      diagram.setTap(box.tap, text, state, r.latched);
       this.meters?.setReading(box.tap, text, state);
     }
     if (now - this.lastLiveRegionMs >= this.view.liveRegionMs) {
@@ -377,7 +398,7 @@ export class Dashboard {
       const tap = topology.taps[t];
       return `${stageName(tap.stage)} ${formatDb(store.tapReading(tap.first_channel, tap.channels, now).rms)}`;
     });
-    const advisories = this.stats?.advisories?.length ?? 0;
+    const advisories = this.advisoryCount;
     const text = `${node.label}: ${parts.join(', ')} dBFS. ${advisories} ${advisories === 1 ? 'advisory' : 'advisories'}.`;
     const region = $('#sr-live');
     setText(region, text);

@@ -21,6 +21,7 @@ import { decodeMeterFrame, encodeCommand, encodeSubscribe, parseServerMessage, S
  * @typedef {Object} Subscription
  * @property {number} rateHz
  * @property {'all'|string[]} nodes
+ * @property {'all'|string[]} statsTaps the nodes whose per-tap statistics `stats` carries
  * @property {boolean} paused
  */
 
@@ -44,7 +45,7 @@ export class Connection {
     this.attempt = 0;
     this.topologyVersion = -1;
     /** @type {Subscription} */
-    this.subscription = { rateHz: 30, nodes: 'all', paused: false };
+    this.subscription = { rateHz: 30, nodes: 'all', statsTaps: 'all', paused: false };
     this.nextId = 1;
     /** @type {Map<number, {resolve: (m: Record<string, any>) => void, reject: (e: Error) => void}>} */
     this.pending = new Map();
@@ -202,8 +203,8 @@ export class Connection {
 
   sendSubscription() {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.topologyVersion < 0) return;
-    const { rateHz, nodes, paused } = this.subscription;
-    this.socket.send(encodeSubscribe({ rateHz, nodes, paused, stats: true }));
+    const { rateHz, nodes, statsTaps, paused } = this.subscription;
+    this.socket.send(encodeSubscribe({ rateHz, nodes, statsTaps, paused, stats: true }));
   }
 
   /**

@@ -8,6 +8,9 @@ import { formatDb, formatGainDb, STATE_NAMES, stageName } from './format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/** Hover titles quoting live figures are rewritten at most this often (nobody reads them faster). */
+const TITLE_REFRESH_MS = 1000;
+
 /**
  * @param {string} name @param {Record<string, string|number>} [attributes] @param {Element} [parent]
  * @returns {SVGElement}
@@ -50,7 +53,7 @@ export class Diagram {
     this.nodeGroups = new Map();
     /**
      * @type {Map<string, {bar: {x: number, y: number, w: number, h: number}, group: SVGGElement, title: SVGElement,
-     *   segments: Array<{rect: SVGElement, title: SVGElement, x: string, w: string, text: string}>}>}
+     *   titledMs: number, segments: Array<{rect: SVGElement, title: SVGElement, x: string, w: string, text: string}>}>}
      */
     this.shareBars = new Map();
     /** @type {Map<number, string>} last state class per tap */
@@ -116,13 +119,14 @@ export class Diagram {
       const small = t.h < layout.rowHeight * 0.6;
       svg('rect', { class: 'tap-frame', x: t.x, y: t.y, width: t.w, height: t.h, rx: 2 }, g);
       if (!small) g.dataset.reading = '\u2014';
-      svg('title', {}, g).textContent = `${this.nodeLabel(t.node)} ${stageName(t.stage)}${tap?.virtual ? ' (computed sum)' : ''}`;
+      g.dataset.name = `${this.nodeLabel(t.node)} ${stageName(t.stage)}`;
+      svg('title', {}, g).textContent = `${g.dataset.name}${tap?.virtual ? ' (computed sum)' : ''}`;
       this.tapBoxes.set(t.tap, g);
     }
     for (const s of layout.shareBars) {
       const g = /** @type {SVGGElement} */ (svg('g', { class: 'shares', 'data-bus': s.node }, world));
       svg('rect', { class: 'share-track', x: s.x, y: s.y, width: s.w, height: s.h }, g);
-      this.shareBars.set(s.node, { bar: s, group: g, title: svg('title', {}, g), segments: [] });
+      this.shareBars.set(s.node, { bar: s, group: g, title: svg('title', {}, g), titledMs: -Infinity, segments: [] });
     }
     for (const b of layout.badges) {
       const g = /** @type {SVGGElement} */ (svg('g', { class: 'badge', 'data-badge': b.node, visibility: 'hidden' }, world));
@@ -146,26 +150,29 @@ export class Diagram {
   }
 
   /**
-   * A tap's number (the server's latest reading) and its state against the target.
-   * @param {number} tap @param {string} text @param {import('./format.js').LevelState} state @param {string} spoken
+   * A tap's number (the server's latest reading) and its state against the target. Runs for every
+   * tap at the readings rate, so it touches the DOM (and builds the spoken text) only on change.
+   * @param {number} tap @param {string} text @param {import('./format.js').LevelState} state
    * @param {boolean} latched the clip latch (drawn on the meter canvas; kept here for tests and tools)
    */
-  setTap(tap, text, state, spoken, latched) {
+  setTap(tap, text, state, latched) {
     const box = this.tapBoxes.get(tap);
     const clip = latched ? 'latched' : 'off';
-    if (box && box.dataset.clip !== clip) box.dataset.clip = clip;
-    if (this.readingText.get(tap) !== text) {
-      this.readingText.set(tap, text);
-      if (box && box.dataset.reading !== undefined) box.dataset.reading = text;
-      box?.setAttribute('aria-label', spoken);
-    }
-    if (this.tapState.get(tap) === state) return;
+    const clipChanged = box !== undefined && box.dataset.clip !== clip;
+    if (clipChanged) box.dataset.clip = clip;
+    const stateChanged = this.tapState.get(tap) !== state;
+    if (!clipChanged && !stateChanged && this.readingText.get(tap) === text) return;
+    this.readingText.set(tap, text);
     this.tapState.set(tap, state);
+    if (box) {
+      if (box.dataset.reading !== undefined) box.dataset.reading = text;
+      box.setAttribute('aria-label', `${box.dataset.name}: ${text} dBFS, ${STATE_NAMES[state]}${latched ? ', clipped' : ''}`);
+    }
+    if (!stateChanged) return;
     const cls = `state-${state}`;
     if (box) {
       box.classList.remove(...[...box.classList].filter((c) => c.startsWith('state-')));
       box.classList.add(cls);
-      box.setAttribute('aria-label', spoken);
       box.setAttribute('data-state', STATE_NAMES[state]);
     }
     for (const w of this.wiresByTap.get(tap) ?? []) w.setAttribute('class', `wire ${cls}`);
@@ -183,15 +190,19 @@ export class Diagram {
 
   /**
    * Members' shares of a bus's energy as a stacked strip, and the summed level on the strip's title.
-   * Runs at the stats rate: the segments are made once per member and then only moved (a share in
-   * whole tenths of a layout unit), never rebuilt.
+   * Runs at the stats rate: the segments are made once per member and then only moved, in whole
+   * per cent of the strip (finer is below a pixel on any screen), never rebuilt; the hover titles
+   * are rewritten at most once a second.
    * @param {string} bus @param {Array<{node: string, share: number|null, level_dbfs: number|null}>} members @param {number|null} summedDbfs
    */
   setBusShares(bus, members, summedDbfs) {
     const entry = this.shareBars.get(bus);
     if (!entry) return;
     const { bar, group, segments } = entry;
-    let x = bar.x;
+    const now = performance.now();
+    const titles = now - entry.titledMs >= TITLE_REFRESH_MS;
+    if (titles) entry.titledMs = now;
+    let percent = 0;
     members.forEach((m, i) => {
       let seg = segments[i];
       if (!seg) {
@@ -199,20 +210,21 @@ export class Diagram {
         seg = { rect, title: svg('title', {}, rect), x: '', w: '', text: '' };
         segments.push(seg);
       }
-      const w = Math.max(0, (m.share ?? 0) * bar.w);
-      const xs = x.toFixed(1);
-      const ws = (w < 0.5 ? 0 : w).toFixed(1);
+      const share = Math.max(0, Math.min(100 - percent, Math.round((m.share ?? 0) * 100)));
+      const xs = (bar.x + (percent / 100) * bar.w).toFixed(1);
+      const ws = ((share / 100) * bar.w).toFixed(1);
+      percent += share;
       if (seg.x !== xs) seg.rect.setAttribute('x', (seg.x = xs));
       if (seg.w !== ws) seg.rect.setAttribute('width', (seg.w = ws));
-      const text = `${this.nodeLabel(m.node)}: ${Math.round((m.share ?? 0) * 100)} % of the bus, ${formatDb(m.level_dbfs)} dBFS`;
+      if (!titles) return;
+      const text = `${this.nodeLabel(m.node)}: ${share} % of the bus, ${formatDb(m.level_dbfs)} dBFS`;
       if (seg.text !== text) seg.title.textContent = (seg.text = text);
-      x += w;
     });
     for (let i = members.length; i < segments.length; i++) {
       if (segments[i].w !== '0.0') segments[i].rect.setAttribute('width', (segments[i].w = '0.0'));
     }
     const title = `${this.nodeLabel(bus)}: summed ${formatDb(summedDbfs)} dBFS`;
-    if (entry.title.textContent !== title) entry.title.textContent = title;
+    if (titles && entry.title.textContent !== title) entry.title.textContent = title;
   }
 
   /** @param {Map<string, {count: number, severity: string, text: string}>} byNode */

@@ -298,12 +298,14 @@ export function meterChannelMap(topology) {
  * @param {'all'|string[]} [options.nodes] node ids, or 'all'
  * @param {string[]} [options.fields] e.g. ['true_peak', 'rms']; omitted: the server's default
  * @param {boolean} [options.stats] also the statistics stream (default true)
+ * @param {'all'|string[]} [options.statsTaps] the nodes whose per-tap statistics `stats` carries (default 'all')
  * @param {boolean} [options.paused] no meters and no statistics until the next subscribe
  * @returns {string}
  */
-export function encodeSubscribe({ id, rateHz = DEFAULT_RATE_HZ, nodes = 'all', fields, stats = true, paused = false } = {}) {
+export function encodeSubscribe({ id, rateHz = DEFAULT_RATE_HZ, nodes = 'all', fields, stats = true, statsTaps = 'all', paused = false } = {}) {
   if (!METER_RATES_HZ.includes(rateHz)) throw new RangeError(`rateHz must be one of ${METER_RATES_HZ.join(', ')}`);
   if (nodes !== 'all' && !Array.isArray(nodes)) throw new TypeError("nodes must be 'all' or an array of ids");
+  if (statsTaps !== 'all' && !Array.isArray(statsTaps)) throw new TypeError("statsTaps must be 'all' or an array of ids");
   /** @type {Record<string, any>} */
   const message = { type: 'subscribe' };
   if (id !== undefined) message.id = checkId(id);
@@ -315,6 +317,7 @@ export function encodeSubscribe({ id, rateHz = DEFAULT_RATE_HZ, nodes = 'all', f
     if (message.fields.length !== new Set(fields).size) throw new RangeError(`unknown field in ${fields.join(', ')}`);
   }
   message.stats = Boolean(stats);
+  if (statsTaps !== 'all') message.stats_taps = statsTaps;
   message.paused = Boolean(paused);
   return JSON.stringify(message);
 }
