@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { computeLayout, followSet } from '../../web/js/layout.js';
+import { computeVerticalLayout } from '../../web/js/verticalLayout.js';
 import { classifyLevel, formatDb, formatGainDb, parseDb } from '../../web/js/format.js';
 import { syntheticTopology } from './syntheticTopology.mjs';
 
@@ -31,6 +32,52 @@ for (const [channels, buses] of [[4, 1], [16, 3], [32, 5], [64, 8], [64, 1], [5,
     for (const n of topology.nodes) if (n.destination) assert.ok(wired.has(n.id), `${n.id} not wired`);
   });
 }
+
+for (const [channels, buses] of [[2, 1], [4, 1], [16, 3], [64, 8], [5, 8]]) {
+  test(`portrait layout of ${channels} channels and ${buses} buses: every tap once, inside, no overlaps, stages on shared rows`, () => {
+    const topology = syntheticTopology(channels, buses);
+    const layout = computeVerticalLayout(topology);
+    assert.equal(layout.vertical, true);
+    assert.deepEqual(layout.taps.map((t) => t.tap), topology.taps.map((t) => t.index));
+    for (const t of layout.taps) {
+      assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.w <= layout.width && t.y + t.h <= layout.height, `tap ${t.tap} outside`);
+    }
+    for (let i = 0; i < layout.taps.length; i++) {
+      for (let j = i + 1; j < layout.taps.length; j++) {
+        assert.ok(!overlap(layout.taps[i], layout.taps[j]), `taps ${layout.taps[i].tap} and ${layout.taps[j].tap} overlap`);
+      }
+    }
+    for (const ins of layout.inserts) {
+      for (const t of layout.taps) assert.ok(!overlap(ins, t), `insert ${ins.node}/${ins.name} overlaps tap ${t.tap}`);
+    }
+    assert.equal(layout.nodes.length, topology.nodes.length);
+    // The flow is downwards: each channel is a column, every stage one row for all of them.
+    const channelTaps = layout.taps.filter((t) => topology.nodes.find((n) => n.id === t.node)?.kind === 'channel' && !t.stage.startsWith('insert:'));
+    for (const stage of new Set(channelTaps.map((t) => t.stage))) {
+      assert.equal(new Set(channelTaps.filter((t) => t.stage === stage).map((t) => t.y)).size, 1, `${stage} is not one row`);
+    }
+    for (const n of topology.nodes.filter((x) => x.kind === 'channel')) {
+      const ys = layout.taps.filter((t) => t.node === n.id && !t.stage.startsWith('insert:')).map((t) => t.y);
+      assert.deepEqual(ys, [...ys].sort((a, b) => a - b), `${n.id}'s stages do not flow down`);
+    }
+    // Buses below every channel, the master below every bus.
+    const bottomOf = (/** @type {string} */ kind) => Math.max(...layout.nodes.filter((n) => n.kind === kind).map((n) => n.y + n.h));
+    const topOf = (/** @type {string} */ kind) => Math.min(...layout.nodes.filter((n) => n.kind === kind).map((n) => n.y));
+    assert.ok(topOf('bus') > bottomOf('channel') && topOf('master') > bottomOf('bus'));
+    const wired = new Set(layout.wires.map((w) => w.node));
+    for (const n of topology.nodes) if (n.destination) assert.ok(wired.has(n.id), `${n.id} not wired`);
+  });
+}
+
+test('a followed bus drawn upright gets twice the pixels of the same nodes lying down on a portrait tablet', () => {
+  const topology = syntheticTopology(8, 2);
+  const only = followSet(topology, 'bus1'); // four channels, their bus, the master
+  // The diagram area of an 820 x 1180 tablet in portrait (the side panel takes the lower 42 %).
+  const scale = (/** @type {{width: number, height: number}} */ l) => Math.min(820 / l.width, 620 / l.height);
+  const upright = scale(computeVerticalLayout(topology, { only }));
+  const lying = scale(computeLayout(topology, { only }));
+  assert.ok(upright > 2 * lying, `portrait ${upright.toFixed(2)} px/unit, landscape layout ${lying.toFixed(2)}`);
+});
 
 test('members of a bus are adjacent rows and the bus sits within them', () => {
   const topology = syntheticTopology(12, 3);

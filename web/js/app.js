@@ -11,6 +11,7 @@ import { computeLayout } from './layout.js';
 import { MasterPanel } from './masterPanel.js';
 import { MeterStore } from './meterStore.js';
 import { MeterCanvas } from './meters.js';
+import { computeVerticalLayout } from './verticalLayout.js';
 import { desktopView } from './views/desktop.js';
 import { fillFollowPicker, followedNodes, tabletView } from './views/tablet.js';
 import { chooseRateHz, chooseViewName } from './views/view.js';
@@ -175,7 +176,8 @@ export class Dashboard {
     const rows = topology.nodes.filter((n) => n.kind === 'channel' && (!only || only.includes(n.id))).length;
     // The wall packs rows tighter as the session grows; the type grows relative to the row.
     const compact = this.view.compact && rows > 12;
-    this.layout = computeLayout(topology, { compact, rowHeight: 46, only: only ?? undefined });
+    const options = { compact, rowHeight: 46, only: only ?? undefined };
+    this.layout = this.portrait() ? computeVerticalLayout(topology, options) : computeLayout(topology, options);
     this.diagram = new Diagram(/** @type {SVGSVGElement} */ (/** @type {unknown} */ ($('#diagram'))), topology, this.layout);
     this.meters = new MeterCanvas(/** @type {HTMLCanvasElement} */ ($('#meters')), topology, this.layout, this.store, meterColours());
     this.diagram.select(this.selected);
@@ -185,12 +187,23 @@ export class Dashboard {
     // Chain gains, shares and badges come back with the next `stats` (within 100-200 ms).
   }
 
+  /**
+   * A tablet held upright gets the top-to-bottom layout: the same media query that stacks the
+   * panel under the diagram (dashboard.css), so the narrow screen's height is what the diagram uses.
+   */
+  portrait() {
+    return this.view.name === 'tablet' && matchMedia('(orientation: portrait)').matches;
+  }
+
   fit() {
     if (!this.layout || !this.meters) return;
+    if (Boolean(this.layout.vertical) !== this.portrait()) {
+      this.rebuild(); // turned: lay out for the new orientation (rebuild fits)
+      return;
+    }
     const stage = $('#stage');
     this.meters.resize();
-    const portrait = this.view.name === 'tablet' && stage.clientHeight > stage.clientWidth;
-    this.viewport.fit(stage.clientWidth, stage.clientHeight, this.layout.width, this.layout.height, { fillWidth: portrait && false });
+    this.viewport.fit(stage.clientWidth, stage.clientHeight, this.layout.width, this.layout.height);
   }
 
   /** @param {string|null} id */

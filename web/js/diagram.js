@@ -68,7 +68,7 @@ export class Diagram {
     const f = layout.fontSize;
     const titles = svg('g', { class: 'column-titles' }, world);
     for (const c of layout.columnTitles) {
-      const t = svg('text', { x: c.x, y: f * 1.4, 'text-anchor': 'middle', 'font-size': f * 0.9 }, titles);
+      const t = svg('text', { x: c.x, y: c.y ?? f * 1.4, 'text-anchor': c.anchor ?? 'middle', 'font-size': f * 0.9 }, titles);
       t.textContent = c.label;
     }
     const wires = svg('g', { class: 'wires' }, world);
@@ -87,9 +87,9 @@ export class Diagram {
       if (n.kind !== 'channel') {
         svg('rect', { class: 'bus-frame', x: n.x, y: n.y, width: n.w, height: n.h, rx: f * 0.4 }, g);
       }
-      const labelY = layout.taps.find((t) => t.node === n.id)?.y ?? n.y;
+      const labelY = n.labelY;
       const label = svg('text', { class: 'node-label', x: n.x + 4, y: labelY + f, 'font-size': f }, g);
-      label.textContent = shorten(n.label, 18);
+      label.textContent = shorten(n.label, layout.vertical ? 15 : 18);
       const title = svg('title', {}, g);
       title.textContent = `${n.label} (${n.kind}${node && node.channels > 1 ? `, ${node.layout.join(' ')}` : ''})`;
       const isVirtualBus = topology.buses.some((b) => b.node === n.id && b.measured_tap === null && b.summed_tap !== null);

@@ -50,7 +50,8 @@
  * @property {number} h
  *
  * @typedef {Rect & {tap: number, node: string, stage: string, channels: number, virtual: boolean}} TapBox
- * @typedef {Rect & {id: string, kind: string, label: string, level: number, rowTop: number, rowBottom: number}} NodeBox
+ * @typedef {Rect & {id: string, kind: string, label: string, level: number, rowTop: number, rowBottom: number, labelY: number}} NodeBox
+ *   labelY: the top of the line the node's name is written on
  * @typedef {Rect & {node: string, name: string, kind: string}} InsertBox
  * @typedef {{node: string, tap: number|null, points: Array<[number, number]>}} Wire
  * @typedef {{node: string, x: number, y: number}} Anchor
@@ -67,7 +68,9 @@
  * @property {Anchor[]} chainLabels where each plugin chain's gain is written
  * @property {Anchor[]} badges where each node's advisory badge goes
  * @property {Array<{node: string, x: number, y: number, w: number, h: number}>} shareBars bus member shares
- * @property {Array<{label: string, x: number}>} columnTitles
+ * @property {Array<{label: string, x: number, y?: number, anchor?: 'start'|'middle'}>} columnTitles stage names
+ *   (y: their baseline, default the top line; anchor: default middle)
+ * @property {boolean} [vertical] the signal flows top to bottom (verticalLayout.js)
  */
 
 /**
@@ -75,11 +78,14 @@
  * @property {number} [rowHeight] layout units per channel row (default 46)
  * @property {boolean} [compact] smaller type and boxes (the wall with many rows)
  * @property {string[]} [only] lay out only these node ids (a tablet following a bus or channel)
+ * @property {boolean} [vertical] flow top to bottom (a tablet in portrait; verticalLayout.js)
  */
 
-const CHANNEL_STAGES = ['input', 'pre_insert', 'chain', 'post_insert', 'post_fader'];
-const BUS_STAGES = ['pre_insert', 'chain', 'post_insert', 'post_fader'];
-const MASTER_STAGES = ['pre_insert', 'chain', 'post_insert', 'output'];
+export const CHANNEL_STAGES = ['input', 'pre_insert', 'chain', 'post_insert', 'post_fader'];
+export const BUS_STAGES = ['pre_insert', 'chain', 'post_insert', 'post_fader'];
+export const MASTER_STAGES = ['pre_insert', 'chain', 'post_insert', 'output'];
+/** @type {Record<string, string>} */
+export const STAGE_TITLES = { input: 'input', pre_insert: 'pre-insert', chain: 'plugins', post_insert: 'post-insert', post_fader: 'post-fader', output: 'output' };
 
 /**
  * @param {Topology} topology
@@ -87,6 +93,15 @@ const MASTER_STAGES = ['pre_insert', 'chain', 'post_insert', 'output'];
  * @returns {DiagramLayout}
  */
 export function computeLayout(topology, options = {}) {
+  return layHorizontally(topology, planDiagram(topology, options));
+}
+
+/**
+ * What both orientations share: the sizes, the nodes kept, bus nesting levels and the rows (the
+ * columns, in the vertical layout) from the depth-first walk.
+ * @param {Topology} topology @param {LayoutOptions} options
+ */
+export function planDiagram(topology, options) {
   const rowHeight = options.rowHeight ?? 46;
   const compact = Boolean(options.compact);
   const fontSize = Math.round(rowHeight * (compact ? 0.42 : 0.36));
@@ -152,6 +167,28 @@ export function computeLayout(topology, options = {}) {
   for (const n of nodes) if (!placed.has(n.id) && n.kind !== 'master') place(n, 0); // orphans (a follow subset)
   const numRows = Math.max(nextRow, 1);
   if (master && !rows.has(master.id)) rows.set(master.id, { top: 0, bottom: numRows - 1, center: (numRows - 1) / 2 });
+  return { rowHeight, compact, fontSize, tapW, tapH, gap, labelW, nodes, level, maxBusLevel, master, rows, numRows };
+}
+
+/** @typedef {ReturnType<typeof planDiagram>} DiagramPlan */
+
+/**
+ * Only the stage columns some node of the group uses (a session without input taps gets no
+ * empty input column).
+ * @param {Topology} topology @param {string[]} stages @param {TopologyNode[]} group
+ */
+export function presentStages(topology, stages, group) {
+  return stages.filter((s) => (s === 'chain'
+    ? group.some((n) => n.inserts.length > 0)
+    : group.some((n) => n.taps.some((t) => topology.taps[t]?.stage === s))));
+}
+
+/**
+ * Channels as rows flowing left to right (the wall, the desktop, a tablet in landscape).
+ * @param {Topology} topology @param {DiagramPlan} plan @returns {DiagramLayout}
+ */
+function layHorizontally(topology, plan) {
+  const { rowHeight, compact, fontSize, tapW, tapH, gap, labelW, nodes, level, maxBusLevel, master, rows, numRows } = plan;
 
   // Columns.
   const chainW = (/** @type {TopologyNode[]} */ list) => {
@@ -191,7 +228,7 @@ export function computeLayout(topology, options = {}) {
     const labelBox = {
       id: n.id, kind: n.kind, label: n.label, level: level.get(n.id) ?? 0,
       x: x0, y: n.kind === 'channel' ? cy - tapH / 2 : boxTop, w: 0, h: n.kind === 'channel' ? tapH : boxBottom - boxTop,
-      rowTop: r.top, rowBottom: r.bottom,
+      rowTop: r.top, rowBottom: r.bottom, labelY: cy - tapH / 2,
     };
     badges.push({ node: n.id, x: x0 + labelW - gap * 0.6, y: cy - tapH / 2 });
     inlet.set(n.id, { x: x0, y: cy });
@@ -254,19 +291,14 @@ export function computeLayout(topology, options = {}) {
     return x;
   };
 
-  // Only the stage columns some node of the column group uses (a session without input taps
-  // gets no empty input column).
   /** @param {string[]} stages @param {TopologyNode[]} group */
-  const present = (stages, group) => stages.filter((s) => (s === 'chain'
-    ? group.some((n) => n.inserts.length > 0)
-    : group.some((n) => n.taps.some((t) => topology.taps[t]?.stage === s))));
-  const stageTitles = /** @type {Record<string, string>} */ ({ input: 'input', pre_insert: 'pre-insert', chain: 'plugins', post_insert: 'post-insert', post_fader: 'post-fader' });
+  const present = (stages, group) => presentStages(topology, stages, group);
   const channelStages = present(CHANNEL_STAGES, channelNodes);
   const channelChainW = chainW(channelNodes);
   let x = 0;
   for (const stage of channelStages) {
     const w = stage === 'chain' ? channelChainW : tapW;
-    columnTitles.push({ label: stageTitles[stage], x: labelW + stageWidthSum(channelStages, stage, tapW, channelChainW, gap) + w / 2 });
+    columnTitles.push({ label: STAGE_TITLES[stage], x: labelW + stageWidthSum(channelStages, stage, tapW, channelChainW, gap) + w / 2 });
   }
   let channelEnd = 0;
   for (const n of channelNodes) channelEnd = Math.max(channelEnd, layNode(n, channelStages, 0, channelChainW));

@@ -19,16 +19,15 @@ export class Viewport {
   /**
    * Fits content of contentW x contentH layout units into width x height CSS pixels.
    * @param {number} width @param {number} height @param {number} contentW @param {number} contentH
-   * @param {{fillWidth?: boolean}} [options] fillWidth: scale to the width and let the page scroll (portrait tablets)
    */
-  fit(width, height, contentW, contentH, options = {}) {
+  fit(width, height, contentW, contentH) {
     this.width = width;
     this.height = height;
     this.contentW = contentW;
     this.contentH = contentH;
-    const scale = options.fillWidth ? width / contentW : Math.min(width / contentW, height / contentH);
+    const scale = Math.min(width / contentW, height / contentH);
     this.fitScale = scale;
-    this.view = { scale, x: Math.max(0, (width - contentW * scale) / 2), y: options.fillWidth ? 0 : Math.max(0, (height - contentH * scale) / 2) };
+    this.view = { scale, x: Math.max(0, (width - contentW * scale) / 2), y: Math.max(0, (height - contentH * scale) / 2) };
     this.onChange(this.view);
   }
 
