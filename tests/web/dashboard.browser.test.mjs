@@ -210,9 +210,21 @@ test('tablet portrait: touch targets of 44 px, follow a bus', async () => {
     .map((el) => ({ id: el.id || el.textContent, r: el.getBoundingClientRect() }))
     .filter(({ r }) => r.width < 44 || r.height < 44).map(({ id, r }) => `${id}: ${r.width}x${r.height}`));
   assert.deepEqual(small, []);
+  // Upright: the diagram flows top to bottom, and its numbers are big enough to read in the hand.
+  const upright = await page.evaluate(() => {
+    const d = /** @type {any} */ (window).headroomDashboard;
+    return { vertical: Boolean(d.layout.vertical), typePx: d.meters.readingFontCssPx() };
+  });
+  assert.equal(upright.vertical, true);
+  assert.ok(upright.typePx >= 12, `numbers in ${upright.typePx} px type`);
+  // Selecting a node asks the server for its per-tap statistics (stats_taps): the detail fills in.
   await page.tap('#diagram [data-node="vox"][data-stage="input"]');
-  await page.waitForSelector('#detail table tr[data-tap]');
+  await waitFor(async () => /\d/.test(await page.textContent('#detail table tr[data-tap] td:nth-child(2)') ?? ''), 5000, 'the detail\'s figures');
   await page.screenshot({ path: join(artifacts, 'tablet-portrait-820x1180.png') });
+  // Turned to landscape: laid out again left to right, still live.
+  await page.setViewportSize({ width: 1180, height: 820 });
+  await waitFor(async () => page.evaluate(() => !(/** @type {any} */ (window).headroomDashboard.layout.vertical)), 5000, 'the landscape layout');
+  await waitFor(async () => (await readings(page, [['vox', 'input']]))[0] === `${MINUS}18.0`, 5000, 'readings after turning');
   await context.close();
 });
 
