@@ -11,20 +11,29 @@ import { syntheticTopology } from './syntheticTopology.mjs';
 /** @param {{x: number, y: number, w: number, h: number}} a @param {{x: number, y: number, w: number, h: number}} b */
 const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
+/**
+ * Both orientations: every tap of the topology laid out once, inside the diagram, no two
+ * overlapping, and a box for every node.
+ * @param {import('../../web/js/layout.js').Topology} topology @param {import('../../web/js/layout.js').DiagramLayout} layout
+ */
+function assertEveryTapOnceInsideWithoutOverlaps(topology, layout) {
+  assert.deepEqual(layout.taps.map((t) => t.tap), topology.taps.map((t) => t.index));
+  for (const t of layout.taps) {
+    assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.w <= layout.width && t.y + t.h <= layout.height, `tap ${t.tap} outside`);
+  }
+  for (let i = 0; i < layout.taps.length; i++) {
+    for (let j = i + 1; j < layout.taps.length; j++) {
+      assert.ok(!overlap(layout.taps[i], layout.taps[j]), `taps ${layout.taps[i].tap} and ${layout.taps[j].tap} overlap`);
+    }
+  }
+  assert.equal(layout.nodes.length, topology.nodes.length);
+}
+
 for (const [channels, buses] of [[4, 1], [16, 3], [32, 5], [64, 8], [64, 1], [5, 8]]) {
   test(`layout of ${channels} channels and ${buses} buses: every tap placed once, inside, without overlaps`, () => {
     const topology = syntheticTopology(channels, buses);
     const layout = computeLayout(topology);
-    assert.deepEqual(layout.taps.map((t) => t.tap), topology.taps.map((t) => t.index));
-    for (const t of layout.taps) {
-      assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.w <= layout.width && t.y + t.h <= layout.height, `tap ${t.tap} outside`);
-    }
-    for (let i = 0; i < layout.taps.length; i++) {
-      for (let j = i + 1; j < layout.taps.length; j++) {
-        assert.ok(!overlap(layout.taps[i], layout.taps[j]), `taps ${layout.taps[i].tap} and ${layout.taps[j].tap} overlap`);
-      }
-    }
-    assert.equal(layout.nodes.length, topology.nodes.length);
+    assertEveryTapOnceInsideWithoutOverlaps(topology, layout);
     // Rows: one per channel, plus one per bus without members.
     assert.ok(layout.height <= (Math.max(channels, buses) + 2) * layout.rowHeight, `height ${layout.height}`);
     // Every node but the master has a wire to its destination.
@@ -38,15 +47,7 @@ for (const [channels, buses] of [[2, 1], [4, 1], [16, 3], [64, 8], [5, 8]]) {
     const topology = syntheticTopology(channels, buses);
     const layout = computeVerticalLayout(topology);
     assert.equal(layout.vertical, true);
-    assert.deepEqual(layout.taps.map((t) => t.tap), topology.taps.map((t) => t.index));
-    for (const t of layout.taps) {
-      assert.ok(t.x >= 0 && t.y >= 0 && t.x + t.w <= layout.width && t.y + t.h <= layout.height, `tap ${t.tap} outside`);
-    }
-    for (let i = 0; i < layout.taps.length; i++) {
-      for (let j = i + 1; j < layout.taps.length; j++) {
-        assert.ok(!overlap(layout.taps[i], layout.taps[j]), `taps ${layout.taps[i].tap} and ${layout.taps[j].tap} overlap`);
-      }
-    }
+    assertEveryTapOnceInsideWithoutOverlaps(topology, layout);
     for (const ins of layout.inserts) {
       for (const t of layout.taps) assert.ok(!overlap(ins, t), `insert ${ins.node}/${ins.name} overlaps tap ${t.tap}`);
     }
