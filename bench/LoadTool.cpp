@@ -79,6 +79,8 @@ constexpr const char* kUsage =
     "  --threads 1|2         io_context threads (default 2)\n"
     "  --warmup S            seconds between the last connection and the window (default 2)\n"
     "  --no-stats            subscribe with stats:false (meters only)\n"
+    "  --stats-taps IDS      subscribe with stats_taps [IDS] (comma-separated node ids), as the\n"
+    "                        dashboard does with the master and its selected node\n"
     "  --token T             offer headroom.token.T next to headroom.v1\n"
     "  --full-decode         decode every frame with proto::decodeMeterFrame (default: the first\n"
     "                        frame of each client fully, then headers only)\n"
@@ -97,6 +99,7 @@ struct Options
     unsigned threads = 2;
     double warmup = 2.0;
     bool stats = true;
+    std::optional<std::vector<std::string>> statsTaps;
     std::string token;
     bool fullDecode = false;
     std::optional<double> minFps;
@@ -147,6 +150,18 @@ Options parseOptions(int argc, char** argv)
             o.warmup = number();
         else if (a == "--no-stats")
             o.stats = false;
+        else if (a == "--stats-taps")
+        {
+            std::vector<std::string> ids;
+            std::string list = value();
+            for (std::size_t start = 0; start <= list.size();)
+            {
+                const std::size_t comma = std::min(list.find(',', start), list.size());
+                if (comma > start) ids.push_back(list.substr(start, comma - start));
+                start = comma + 1;
+            }
+            o.statsTaps = std::move(ids);
+        }
         else if (a == "--token")
             o.token = value();
         else if (a == "--full-decode")
@@ -273,11 +288,18 @@ private:
         countedFinished_ = true;
         shared_.finished.fetch_add(1);
         const Options& o = shared_.options;
-        if (o.rate || !o.stats)
+        if (o.rate || !o.stats || o.statsTaps)
         {
             subscribe_ = std::string("{\"type\":\"subscribe\",\"rate_hz\":") +
-                         std::to_string(o.rate.value_or(30)) + ",\"stats\":" + (o.stats ? "true" : "false") +
-                         "}";
+                         std::to_string(o.rate.value_or(30)) + ",\"stats\":" + (o.stats ? "true" : "false");
+            if (o.statsTaps)
+            {
+                subscribe_ += ",\"stats_taps\":[";
+                for (std::size_t i = 0; i < o.statsTaps->size(); ++i)
+                    subscribe_ += (i ? ",\"" : "\"") + (*o.statsTaps)[i] + "\"";
+                subscribe_ += "]";
+            }
+            subscribe_ += "}";
             ws_.text(true);
             ws_.async_write(asio::buffer(subscribe_),
                             [self = shared_from_this()](beast::error_code wec, std::size_t)
