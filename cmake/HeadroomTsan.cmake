@@ -64,7 +64,7 @@ if(HEADROOM_TSAN)
   if(HEADROOM_TSAN_SIGNAL_SOURCE)
     set(headroom_tsan_sources --generator ${HEADROOM_TSAN_SIGNAL_SOURCE})
   endif()
-  # live_robustness restarts jackd at 512 frames, not 128: see --restart-period in the script.
+  # live_robustness restarts jackd at 512 frames, not its default 256: see --restart-period in the script.
   set(headroom_tsan_live_robustness_options --restart-period 512)
   foreach(scenario live_levels live_robustness)
     add_test(NAME tsan.${scenario}
