@@ -47,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/LoadHandshake.h"
 #include "bench/LoadSupport.h"
 #include "proto/RoomSummary.h"
 #include "server/lab/MqttClient.h"
@@ -122,12 +123,7 @@ Options parseOptions(int argc, char** argv)
     while (args.next())
     {
         const std::string& a = args.option();
-        if (a == "-h" || a == "--help")
-        {
-            std::fputs(kUsage, stdout);
-            std::exit(0);
-        }
-        else if (a == "--mqtt")
+        if (a == "--mqtt")
             o.mqttUrl = value();
         else if (a == "--hub")
         {
@@ -376,22 +372,10 @@ private:
     void onConnect(beast::error_code ec)
     {
         if (ec) return fail("connect", ec);
-        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-        beast::get_lowest_layer(ws_).expires_never();
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
         const Options& o = shared_.options;
-        std::string protocols = "headroom.v1";
-        if (!o.token.empty()) protocols += ", headroom.token." + o.token;
-        // As the page sends it: Origin is the hub's own address (same origin), Host the same.
-        const std::string origin = "http://" + o.host + ":" + o.port;
-        ws_.set_option(websocket::stream_base::decorator(
-            [protocols, origin](websocket::request_type& req)
-            {
-                req.set(http::field::sec_websocket_protocol, protocols);
-                req.set(http::field::origin, origin);
-                req.set(http::field::user_agent, "headroom_lab_load");
-            }));
-        ws_.read_message_max(8u << 20); // the first message carries every tile
+        // As the page sends it: Origin is the hub's own address (same origin), Host the same; the
+        // first message carries every tile.
+        headroom::bench::prepareHandshake(ws_, o.token, "headroom_lab_load", "http://" + o.host + ":" + o.port, 8u << 20);
         ws_.async_handshake(o.host + ":" + o.port, o.path,
                             beast::bind_front_handler(&Viewer::onHandshake, shared_from_this()));
     }

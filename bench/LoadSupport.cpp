@@ -164,6 +164,18 @@ void usageError(const char* tool, const char* usage, const std::string& message)
     std::exit(2);
 }
 
+bool Arguments::next()
+{
+    if (++i_ >= argc_) return false;
+    option_ = argv_[i_];
+    if (option_ == "-h" || option_ == "--help")
+    {
+        std::fputs(usage_, stdout);
+        std::exit(0);
+    }
+    return true;
+}
+
 std::string Arguments::value()
 {
     if (i_ + 1 >= argc_) usageError(tool_, usage_, option_ + " needs a value");

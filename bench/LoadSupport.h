@@ -89,13 +89,8 @@ public:
     {
     }
 
-    // Advances to the next option; false past the end.
-    [[nodiscard]] bool next()
-    {
-        if (++i_ >= argc_) return false;
-        option_ = argv_[i_];
-        return true;
-    }
+    // Advances to the next option; false past the end. -h/--help prints the usage and exits 0.
+    [[nodiscard]] bool next();
     [[nodiscard]] const std::string& option() const { return option_; }
     std::string value();
     double number();

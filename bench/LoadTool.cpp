@@ -46,7 +46,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench/LoadHandshake.h"
 #include "bench/LoadSupport.h"
+#include "proto/JsonMessages.h"
 #include "proto/MeterFrameCodec.h"
 #include "proto/Protocol.h"
 
@@ -123,12 +125,7 @@ Options parseOptions(int argc, char** argv)
     while (args.next())
     {
         const std::string& a = args.option();
-        if (a == "-h" || a == "--help")
-        {
-            std::fputs(kUsage, stdout);
-            std::exit(0);
-        }
-        else if (a == "--url")
+        if (a == "--url")
         {
             auto url = headroom::bench::parseWsUrl(value(), a, "/", "headroom_load", kUsage);
             o.host = std::move(url.host);
@@ -192,9 +189,21 @@ T readLe(const uint8_t* p)
     return v;
 }
 
+// The subscribe every client sends, or "" for none (the server's default: 30 Hz, everything).
+std::string subscribeMessage(const Options& o)
+{
+    if (!o.rate && o.stats && !o.statsTaps) return {};
+    headroom::proto::Subscribe s;
+    s.rateHz = o.rate.value_or(headroom::proto::kDefaultMeterRateHz);
+    s.stats = o.stats;
+    s.statsTaps = o.statsTaps;
+    return headroom::proto::encodeClientMessage(s);
+}
+
 struct Shared
 {
     const Options& options;
+    std::string subscribe; // encoded once (proto/, the wire format's one source); empty: none sent
     Window window;
     std::atomic<std::size_t> connected{0};
     std::atomic<std::size_t> finished{0}; // connected or failed
@@ -262,18 +271,7 @@ private:
     void onConnect(beast::error_code ec)
     {
         if (ec) return fail("connect", ec);
-        beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ec);
-        beast::get_lowest_layer(ws_).expires_never();
-        ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-        std::string protocols = "headroom.v1";
-        if (!shared_.options.token.empty()) protocols += ", headroom.token." + shared_.options.token;
-        ws_.set_option(websocket::stream_base::decorator(
-            [protocols](websocket::request_type& req)
-            {
-                req.set(http::field::sec_websocket_protocol, protocols);
-                req.set(http::field::user_agent, "headroom_load");
-            }));
-        ws_.read_message_max(4u << 20);
+        headroom::bench::prepareHandshake(ws_, shared_.options.token, "headroom_load", "", 4u << 20);
         const std::string host = shared_.options.host + ":" + shared_.options.port;
         ws_.async_handshake(host, shared_.options.path,
                             beast::bind_front_handler(&Client::onHandshake, shared_from_this()));
@@ -287,21 +285,10 @@ private:
         shared_.connected.fetch_add(1);
         countedFinished_ = true;
         shared_.finished.fetch_add(1);
-        const Options& o = shared_.options;
-        if (o.rate || !o.stats || o.statsTaps)
+        if (!shared_.subscribe.empty())
         {
-            subscribe_ = std::string("{\"type\":\"subscribe\",\"rate_hz\":") +
-                         std::to_string(o.rate.value_or(30)) + ",\"stats\":" + (o.stats ? "true" : "false");
-            if (o.statsTaps)
-            {
-                subscribe_ += ",\"stats_taps\":[";
-                for (std::size_t i = 0; i < o.statsTaps->size(); ++i)
-                    subscribe_ += (i ? ",\"" : "\"") + (*o.statsTaps)[i] + "\"";
-                subscribe_ += "]";
-            }
-            subscribe_ += "}";
             ws_.text(true);
-            ws_.async_write(asio::buffer(subscribe_),
+            ws_.async_write(asio::buffer(shared_.subscribe),
                             [self = shared_from_this()](beast::error_code wec, std::size_t)
                             {
                                 if (wec) self->fail("subscribe", wec);
@@ -382,7 +369,6 @@ private:
     beast::flat_buffer buffer_;
     Shared& shared_;
     tcp::endpoint endpoint_;
-    std::string subscribe_;
     uint64_t lastSequence_ = 0;
     bool open_ = false;
     bool stopping_ = false;
@@ -453,7 +439,7 @@ int main(int argc, char** argv)
 {
     const Options o = parseOptions(argc, argv);
     raiseFileLimit(o.clients);
-    Shared shared{o, {}, {}, {}};
+    Shared shared{o, subscribeMessage(o), {}, {}, {}};
 
     asio::io_context ioc;
     tcp::endpoint endpoint;
