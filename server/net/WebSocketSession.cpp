@@ -383,8 +383,9 @@ void BasicWebSocketSession<Stream>::deliverStats(const StatsBroadcast& broadcast
     std::shared_ptr<const std::string> json = broadcast.json;
     if (!statsKey_.empty())
     {
-        // Encoded once per distinct (nodes, stats_taps) among the clients of this broadcast.
-        auto& entry = cache.entries["stats/" + statsKey_];
+        // Encoded once per distinct (nodes, stats_taps) among the clients of this broadcast (a stats
+        // broadcast has a cache of its own, so the key needs no prefix and costs no allocation).
+        auto& entry = cache.entries[statsKey_];
         if (!entry)
         {
             const auto listed = [](const std::vector<std::string>& ids, const std::string& id) {
