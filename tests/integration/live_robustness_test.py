@@ -139,7 +139,7 @@ def main():
         log(f"reconnected and every connection restored {elapsed:.1f} s after jackd was back")
         check(f"44100 Hz, {period} frames" in serve.output(), "serve did not report the new rate and period size")
         stats.skip_to_end()
-        log(f"44.1 kHz / {period}: {stats.wait_levels({**session.EXPECTED, **session.EXPECTED_LATE}, timeout=45)}")
+        log(f"44.1 kHz / {period}: {stats.wait_levels({**session.EXPECTED, **session.EXPECTED_LATE}, timeout=30)}")
         version = wait_topology(client, 44100, period, version)
         check(client.closed is None, f"the WebSocket client was closed ({client.closed}) across the JACK restart")
         check_frames_follow_topologies(client)

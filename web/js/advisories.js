@@ -3,6 +3,7 @@
 // so the list does not flicker at the stats rate.
 
 import { formatGainDb } from './format.js';
+import { setText } from './dom.js';
 
 /**
  * @typedef {Object} Advisory
@@ -97,7 +98,7 @@ export class AdvisoryList {
     const order = sorted.map((a) => a.id).join('\n');
     if (order === this.order) return byNode;
     this.order = order;
-    if (this.count.textContent !== String(sorted.length)) this.count.textContent = String(sorted.length);
+    setText(this.count, String(sorted.length));
     // Move only what is out of place: re-inserting every item (replaceChildren) made the browser
     // lay out the whole list, ~1500 boxes and 20 ms, each time one advisory came or went.
     this.emptyItem.hidden = sorted.length > 0;

@@ -18,6 +18,7 @@ import { chooseRateHz, chooseViewName } from './views/view.js';
 import { keepAwake, wallView } from './views/wall.js';
 import { Viewport } from './viewport.js';
 import { takeToken, storeToken } from './token.js';
+import { setText } from './dom.js';
 
 /** No frame for this long while live (and not paused) means the data on screen is stale. */
 const STALE_AFTER_MS = 1500;
@@ -34,15 +35,6 @@ function $(selector) {
   const el = document.querySelector(selector);
   if (!el) throw new Error(`dashboard: ${selector} missing from index.html`);
   return /** @type {HTMLElement} */ (el);
-}
-
-/**
- * Writes text only when it differs: assigning textContent replaces the text node even when it is
- * the same, and that alone makes the browser lay the page out again.
- * @param {HTMLElement} el @param {string} text
- */
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
 }
 
 export class Dashboard {

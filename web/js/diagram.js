@@ -5,6 +5,7 @@
 // data-reading for tests and tools.
 
 import { formatDb, formatGainDb, STATE_NAMES, stageName } from './format.js';
+import { setText } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -183,7 +184,7 @@ export class Diagram {
     const t = this.chainTexts.get(node);
     if (!t) return;
     const text = gainDb === null ? '' : `${formatGainDb(gainDb)} dB`;
-    if (t.textContent !== text) t.textContent = text;
+    setText(t, text);
     const hot = gainDb !== null && maxDb !== null && Math.abs(gainDb) > maxDb;
     t.classList.toggle('hot', hot);
   }
@@ -224,7 +225,7 @@ export class Diagram {
       if (segments[i].w !== '0.0') segments[i].rect.setAttribute('width', (segments[i].w = '0.0'));
     }
     const title = `${this.nodeLabel(bus)}: summed ${formatDb(summedDbfs)} dBFS`;
-    if (titles && entry.title.textContent !== title) entry.title.textContent = title;
+    if (titles) setText(entry.title, title);
   }
 
   /** @param {Map<string, {count: number, severity: string, text: string}>} byNode */
@@ -238,7 +239,7 @@ export class Diagram {
       if (g.getAttribute('class') !== cls) g.setAttribute('class', cls);
       const title = g.querySelector('title');
       const text = a ? a.text : '';
-      if (title && title.textContent !== text) title.textContent = text;
+      if (title) setText(title, text);
     }
   }
 

@@ -326,21 +326,35 @@ function layHorizontally(topology, plan) {
     shareBars.push({ node: b.id, x: b.x + 4, y: inl.y + fontSize * 0.7, w: labelW - gap - 8, h: Math.max(4, fontSize * 0.45) });
   }
 
-  // Wires between nodes: from a node's outlet to its destination's inlet (an elbow).
-  for (const n of nodes) {
-    if (!n.destination) continue;
-    const from = outlet.get(n.id);
-    const to = inlet.get(n.destination);
-    if (!from || !to) continue;
+  // Across from a node's outlet, down or up, across into its destination's inlet.
+  wireToDestinations(nodes, outlet, inlet, wires, (from, to) => {
     const midX = to.x - gap;
-    wires.push({ node: n.id, tap: from.tap, points: [[from.x, from.y], [midX, from.y], [midX, to.y], [to.x, to.y]] });
-  }
+    return [[from.x, from.y], [midX, from.y], [midX, to.y], [to.x, to.y]];
+  });
 
   tapBoxes.sort((a, b) => a.tap - b.tap);
   return {
     width, height: rowY(numRows) + gap, rowHeight, fontSize,
     nodes: nodeBoxes, taps: tapBoxes, inserts: insertBoxes, wires, chainLabels, badges, shareBars, columnTitles,
   };
+}
+
+/**
+ * The wires between nodes, both orientations: from each node's outlet to its destination's inlet,
+ * along the elbow the orientation draws; coloured by the tap the signal last left.
+ * @param {TopologyNode[]} nodes
+ * @param {Map<string, {x: number, y: number, tap: number|null}>} outlet
+ * @param {Map<string, {x: number, y: number}>} inlet
+ * @param {Wire[]} wires appended to
+ * @param {(from: {x: number, y: number}, to: {x: number, y: number}) => Array<[number, number]>} elbow
+ */
+export function wireToDestinations(nodes, outlet, inlet, wires, elbow) {
+  for (const n of nodes) {
+    if (!n.destination) continue;
+    const from = outlet.get(n.id);
+    const to = inlet.get(n.destination);
+    if (from && to) wires.push({ node: n.id, tap: from.tap, points: elbow(from, to) });
+  }
 }
 
 /**

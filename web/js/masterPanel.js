@@ -4,6 +4,7 @@
 // repainted at most twice a second.
 
 import { formatDb } from './format.js';
+import { setText } from './dom.js';
 
 /** Minutes of short-term loudness the plot keeps. */
 export const HISTORY_SECONDS = 300;
@@ -77,7 +78,7 @@ export class MasterPanel {
   /** @param {string} key @param {string} text */
   set(key, text) {
     const el = this.cells.get(key);
-    if (el && el.textContent !== text) el.textContent = text;
+    if (el) setText(el, text);
   }
 
   plot() {

@@ -118,7 +118,15 @@ export class MeterCanvas {
   readingRectPx(tap) {
     const i = this.readingIndex.get(tap);
     if (i === undefined) return null;
-    const r = this.readings[i];
+    return this.devicePixels(this.readings[i]);
+  }
+
+  /**
+   * A rectangle in layout units to snapped device pixels at the current view (the numbers only:
+   * drawBars does the same inline, without an object per bar per frame).
+   * @param {{x: number, y: number, w: number, h: number}} r
+   */
+  devicePixels(r) {
     const s = this.view.scale * this.dpr;
     const x = Math.round(r.x * s + this.view.x * this.dpr);
     const y = Math.round(r.y * s + this.view.y * this.dpr);
@@ -172,25 +180,19 @@ export class MeterCanvas {
   drawReadings() {
     const { ctx, colours, readings, readingDirty } = this;
     const s = this.view.scale * this.dpr;
-    const ox = this.view.x * this.dpr;
-    const oy = this.view.y * this.dpr;
-    const px = this.readingFontSize * s;
-    ctx.font = `700 ${px.toFixed(2)}px ${colours.fontFamily}`;
+    ctx.font = `700 ${(this.readingFontSize * s).toFixed(2)}px ${colours.fontFamily}`;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'alphabetic';
     for (let i = 0; i < readings.length; i++) {
       if (!readingDirty[i]) continue;
       readingDirty[i] = 0;
       const r = readings[i];
-      const x0 = Math.round(r.x * s + ox);
-      const y0 = Math.round(r.y * s + oy);
-      const x1 = Math.round((r.x + r.w) * s + ox);
-      const y1 = Math.round((r.y + r.h) * s + oy);
-      if (x1 <= 0 || y1 <= 0 || x0 >= this.canvas.width || y0 >= this.canvas.height) continue;
-      ctx.clearRect(x0, y0, x1 - x0, y1 - y0);
+      const { x, y, w, h } = this.devicePixels(r);
+      if (x + w <= 0 || y + h <= 0 || x >= this.canvas.width || y >= this.canvas.height) continue;
+      ctx.clearRect(x, y, w, h);
       ctx.fillStyle = r.state === 'hot' ? colours.textHot : r.state === 'clipping' ? colours.textClipping
         : r.state === 'nodata' || r.state === 'silent' ? colours.textMuted : colours.text;
-      ctx.fillText(r.text, x1, Math.round(r.baseline * s + oy), x1 - x0);
+      ctx.fillText(r.text, x + w, Math.round(r.baseline * s + this.view.y * this.dpr), w);
     }
     this.anyReadingDirty = false;
   }

@@ -6,7 +6,7 @@
 // shape (meters stay horizontal bars with the number on the right): a portrait screen is narrow,
 // and a column of boxes uses its height instead of shrinking a wide diagram to fit its width.
 
-import { BUS_STAGES, CHANNEL_STAGES, MASTER_STAGES, STAGE_TITLES, planDiagram, presentStages } from './layout.js';
+import { BUS_STAGES, CHANNEL_STAGES, MASTER_STAGES, STAGE_TITLES, planDiagram, presentStages, wireToDestinations } from './layout.js';
 
 /**
  * @param {import('./layout.js').Topology} topology
@@ -132,15 +132,11 @@ export function computeVerticalLayout(topology, options = {}) {
   }
   y += Math.round(f * 2.2); // the colour legend sits at the bottom left of the stage
 
-  // Wires between nodes: down from a node's outlet, across, down into its destination (an elbow).
-  for (const n of nodes) {
-    if (!n.destination) continue;
-    const from = outlet.get(n.id);
-    const to = inlet.get(n.destination);
-    if (!from || !to) continue;
+  // Down from a node's outlet, across, down into its destination's inlet.
+  wireToDestinations(nodes, outlet, inlet, wires, (from, to) => {
     const midY = to.y - gap * 0.9;
-    wires.push({ node: n.id, tap: from.tap, points: [[from.x, from.y], [from.x, midY], [to.x, midY], [to.x, to.y]] });
-  }
+    return [[from.x, from.y], [from.x, midY], [to.x, midY], [to.x, to.y]];
+  });
 
   tapBoxes.sort((a, b) => a.tap - b.tap);
   return {
