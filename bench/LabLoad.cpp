@@ -299,9 +299,9 @@ private:
 struct Shared
 {
     const Options& options;
+    headroom::bench::LoadTarget target;
     Window window;
-    std::atomic<std::size_t> connected{0};
-    std::atomic<std::size_t> finished{0}; // connected or failed
+    headroom::bench::LoadCounts counts;
 };
 
 // The integer after `"name":` at or after `from` in `text`; nullopt when absent.
@@ -317,36 +317,12 @@ std::optional<int64_t> numberAfter(std::string_view text, std::string_view name,
 }
 
 // One overview page's WebSocket; its handlers run on its strand only.
-class Viewer : public std::enable_shared_from_this<Viewer>
+class Viewer : public headroom::bench::LoadConnection<Viewer>
 {
 public:
-    Viewer(asio::io_context& ioc, Shared& shared, tcp::endpoint endpoint)
-        : ws_(asio::make_strand(ioc)), shared_(shared), endpoint_(endpoint)
-    {
-    }
+    Viewer(asio::io_context& ioc, Shared& shared) : LoadConnection(ioc, shared.target, shared.counts), shared_(shared) {}
 
-    void start()
-    {
-        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
-        beast::get_lowest_layer(ws_).async_connect(endpoint_,
-                                                   beast::bind_front_handler(&Viewer::onConnect, shared_from_this()));
-    }
-
-    void stop()
-    {
-        asio::post(ws_.get_executor(),
-                   [self = shared_from_this()]
-                   {
-                       self->stopping_ = true;
-                       if (!self->open_) return;
-                       self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {});
-                   });
-    }
-
-    // results (read after the io threads joined)
-    bool connected = false;
-    bool ended = false;
-    std::string error;
+    // results (read after the io threads joined; connected, ended and error in LoadConnection)
     std::string role;
     uint64_t messages = 0; // inside the window
     uint64_t bytes = 0;    // inside the window
@@ -357,56 +333,20 @@ public:
     std::vector<uint32_t> ingressAgesMs; // hub receipt - summary t
 
 private:
-    void fail(const std::string& what, beast::error_code ec)
-    {
-        if (error.empty() && !stopping_) error = what + ": " + ec.message();
-        if (connected && !stopping_) ended = true;
-        if (!countedFinished_)
-        {
-            countedFinished_ = true;
-            shared_.finished.fetch_add(1);
-        }
-        open_ = false;
-    }
+    friend class headroom::bench::LoadConnection<Viewer>;
 
-    void onConnect(beast::error_code ec)
-    {
-        if (ec) return fail("connect", ec);
-        const Options& o = shared_.options;
-        // As the page sends it: Origin is the hub's own address (same origin), Host the same; the
-        // first message carries every tile.
-        headroom::bench::prepareHandshake(ws_, o.token, "headroom_lab_load", "http://" + o.host + ":" + o.port, 8u << 20);
-        ws_.async_handshake(o.host + ":" + o.port, o.path,
-                            beast::bind_front_handler(&Viewer::onHandshake, shared_from_this()));
-    }
+    void onOpen() { read(); }
 
-    void onHandshake(beast::error_code ec)
+    void onMessage(std::string_view data, bool /*text*/)
     {
-        if (ec) return fail("handshake", ec);
-        connected = true;
-        open_ = true;
-        shared_.connected.fetch_add(1);
-        countedFinished_ = true;
-        shared_.finished.fetch_add(1);
-        doRead();
-    }
-
-    void doRead() { ws_.async_read(buffer_, beast::bind_front_handler(&Viewer::onRead, shared_from_this())); }
-
-    void onRead(beast::error_code ec, std::size_t n)
-    {
-        if (ec) return fail("read", ec);
         const int64_t nowUnixUs = unixTimeUs();
         const int64_t nowSteady = steadyUs();
         if (shared_.window.contains(nowSteady))
         {
             ++messages;
-            bytes += n;
+            bytes += data.size();
         }
-        const auto data = buffer_.cdata();
-        onText({static_cast<const char*>(data.data()), data.size()}, nowUnixUs, nowSteady);
-        buffer_.consume(buffer_.size());
-        if (!stopping_) doRead();
+        onText(data, nowUnixUs, nowSteady);
     }
 
     // The hub's tiles (ROOM_SUMMARY.md "Hub to browser"), read by position instead of a full JSON
@@ -452,14 +392,8 @@ private:
         ingressAgesMs.push_back(static_cast<uint32_t>(std::clamp<int64_t>(*received - *t, 0, UINT32_MAX)));
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
-    beast::flat_buffer buffer_;
     Shared& shared_;
-    tcp::endpoint endpoint_;
     std::unordered_map<std::string, uint64_t> lastSeq_;
-    bool open_ = false;
-    bool stopping_ = false;
-    bool countedFinished_ = false;
 };
 
 // ---- /proc sampling ----------------------------------------------------------------------------
@@ -581,11 +515,18 @@ int main(int argc, char** argv)
 
     // ---- viewers ----
     asio::io_context ioc;
-    tcp::endpoint endpoint;
+    // As the page connects: Origin is the hub's own address (same origin), Host the same; the first
+    // message carries every tile.
+    shared.target.host = o.host + ":" + o.port;
+    shared.target.path = o.path;
+    shared.target.token = o.token;
+    shared.target.origin = "http://" + o.host + ":" + o.port;
+    shared.target.userAgent = "headroom_lab_load";
+    shared.target.maxMessageBytes = 8u << 20;
     try
     {
         tcp::resolver resolver(ioc);
-        endpoint = *resolver.resolve(o.host, o.port).begin();
+        shared.target.endpoint = *resolver.resolve(o.host, o.port).begin();
     }
     catch (const std::exception& e)
     {
@@ -597,17 +538,17 @@ int main(int argc, char** argv)
     std::vector<std::shared_ptr<Viewer>> viewers;
     for (std::size_t i = 0; i < o.viewers; ++i)
     {
-        viewers.push_back(std::make_shared<Viewer>(ioc, shared, endpoint));
+        viewers.push_back(std::make_shared<Viewer>(ioc, shared));
         viewers.back()->start();
     }
     auto work = asio::make_work_guard(ioc);
     std::vector<std::thread> threads;
     for (unsigned t = 0; t < o.threads; ++t) threads.emplace_back([&ioc] { ioc.run(); });
     const auto viewersStart = SteadyClock::now();
-    while (shared.finished.load() < o.viewers && SteadyClock::now() - viewersStart < std::chrono::seconds(30))
+    while (shared.counts.finished.load() < o.viewers && SteadyClock::now() - viewersStart < std::chrono::seconds(30))
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::fprintf(stderr, "headroom_lab_load: %zu/%zu viewers connected; warm-up %.1f s, window %.1f s\n",
-                 shared.connected.load(), o.viewers, o.warmup, o.seconds);
+                 shared.counts.connected.load(), o.viewers, o.warmup, o.seconds);
     std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
 
     // ---- the window ----

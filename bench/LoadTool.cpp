@@ -204,42 +204,18 @@ struct Shared
 {
     const Options& options;
     std::string subscribe; // encoded once (proto/, the wire format's one source); empty: none sent
+    headroom::bench::LoadTarget target;
     Window window;
-    std::atomic<std::size_t> connected{0};
-    std::atomic<std::size_t> finished{0}; // connected or failed
+    headroom::bench::LoadCounts counts;
 };
 
 // One client. Its handlers run on its strand only; main reads its counters after the threads joined.
-class Client : public std::enable_shared_from_this<Client>
+class Client : public headroom::bench::LoadConnection<Client>
 {
 public:
-    Client(asio::io_context& ioc, Shared& shared, tcp::endpoint endpoint)
-        : ws_(asio::make_strand(ioc)), shared_(shared), endpoint_(endpoint)
-    {
-    }
+    Client(asio::io_context& ioc, Shared& shared) : LoadConnection(ioc, shared.target, shared.counts), shared_(shared) {}
 
-    void start()
-    {
-        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
-        beast::get_lowest_layer(ws_).async_connect(
-            endpoint_, beast::bind_front_handler(&Client::onConnect, shared_from_this()));
-    }
-
-    void stop()
-    {
-        asio::post(ws_.get_executor(),
-                   [self = shared_from_this()]
-                   {
-                       self->stopping_ = true;
-                       if (!self->open_) return;
-                       self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {});
-                   });
-    }
-
-    // results (read after the io threads joined)
-    bool connected = false;
-    bool ended = false; // the server closed or the socket failed during the run
-    std::string error;  // the first error
+    // results (read after the io threads joined; connected, ended and error in LoadConnection)
     uint64_t framesInWindow = 0;
     uint64_t framesTotal = 0;
     uint64_t bytesTotal = 0;
@@ -256,76 +232,41 @@ public:
     int64_t firstFrameSteadyUs = 0;
 
 private:
-    void fail(const std::string& what, beast::error_code ec)
+    friend class headroom::bench::LoadConnection<Client>;
+
+    void onOpen()
     {
-        if (error.empty() && !stopping_) error = what + ": " + ec.message();
-        if (connected && !stopping_) ended = true;
-        if (!countedFinished_)
-        {
-            countedFinished_ = true;
-            shared_.finished.fetch_add(1);
-        }
-        open_ = false;
+        if (shared_.subscribe.empty()) return read();
+        ws_.text(true);
+        ws_.async_write(asio::buffer(shared_.subscribe),
+                        [self = shared_from_this()](beast::error_code wec, std::size_t)
+                        {
+                            if (wec) self->fail("subscribe", wec);
+                        });
+        read();
     }
 
-    void onConnect(beast::error_code ec)
+    void onMessage(std::string_view data, bool text)
     {
-        if (ec) return fail("connect", ec);
-        headroom::bench::prepareHandshake(ws_, shared_.options.token, "headroom_load", "", 4u << 20);
-        const std::string host = shared_.options.host + ":" + shared_.options.port;
-        ws_.async_handshake(host, shared_.options.path,
-                            beast::bind_front_handler(&Client::onHandshake, shared_from_this()));
-    }
-
-    void onHandshake(beast::error_code ec)
-    {
-        if (ec) return fail("handshake", ec);
-        connected = true;
-        open_ = true;
-        shared_.connected.fetch_add(1);
-        countedFinished_ = true;
-        shared_.finished.fetch_add(1);
-        if (!shared_.subscribe.empty())
-        {
-            ws_.text(true);
-            ws_.async_write(asio::buffer(shared_.subscribe),
-                            [self = shared_from_this()](beast::error_code wec, std::size_t)
-                            {
-                                if (wec) self->fail("subscribe", wec);
-                            });
-        }
-        doRead();
-    }
-
-    void doRead() { ws_.async_read(buffer_, beast::bind_front_handler(&Client::onRead, shared_from_this())); }
-
-    void onRead(beast::error_code ec, std::size_t bytes)
-    {
-        if (ec) return fail("read", ec);
         const int64_t nowUnix = unixTimeUs();
         const int64_t nowSteady = steadyUs();
-        bytesTotal += bytes;
-        if (ws_.got_text())
+        bytesTotal += data.size();
+        if (text)
         {
             ++textMessages;
-            textBytes += bytes;
-            const auto data = buffer_.cdata();
-            const std::string_view text(static_cast<const char*>(data.data()), data.size());
-            if (text.find("\"type\":\"rate\"") != std::string_view::npos) ++rateNotices;
+            textBytes += data.size();
+            if (data.find("\"type\":\"rate\"") != std::string_view::npos) ++rateNotices;
         }
         else
         {
-            onFrame(nowUnix, nowSteady);
+            onFrame(data, nowUnix, nowSteady);
         }
-        buffer_.consume(buffer_.size());
-        if (!stopping_) doRead();
     }
 
-    void onFrame(int64_t nowUnix, int64_t nowSteady)
+    void onFrame(std::string_view data, int64_t nowUnix, int64_t nowSteady)
     {
         namespace proto = headroom::proto;
-        const auto data = buffer_.cdata();
-        const auto* p = static_cast<const uint8_t*>(data.data());
+        const auto* p = reinterpret_cast<const uint8_t*>(data.data());
         const std::size_t n = data.size();
         ++framesTotal;
         if (firstFrameSteadyUs == 0) firstFrameSteadyUs = nowSteady;
@@ -365,14 +306,8 @@ private:
         agesUs.push_back(static_cast<uint32_t>(std::clamp<int64_t>(age, 0, UINT32_MAX)));
     }
 
-    websocket::stream<beast::tcp_stream> ws_;
-    beast::flat_buffer buffer_;
     Shared& shared_;
-    tcp::endpoint endpoint_;
     uint64_t lastSequence_ = 0;
-    bool open_ = false;
-    bool stopping_ = false;
-    bool countedFinished_ = false;
 };
 
 // ---- /proc sampling ----------------------------------------------------------------------------
@@ -440,13 +375,16 @@ int main(int argc, char** argv)
     const Options o = parseOptions(argc, argv);
     raiseFileLimit(o.clients);
     Shared shared{o, subscribeMessage(o), {}, {}, {}};
+    shared.target.host = o.host + ":" + o.port;
+    shared.target.path = o.path;
+    shared.target.token = o.token;
+    shared.target.userAgent = "headroom_load";
 
     asio::io_context ioc;
-    tcp::endpoint endpoint;
     try
     {
         tcp::resolver resolver(ioc);
-        endpoint = *resolver.resolve(o.host, o.port).begin();
+        shared.target.endpoint = *resolver.resolve(o.host, o.port).begin();
     }
     catch (const std::exception& e)
     {
@@ -462,7 +400,7 @@ int main(int argc, char** argv)
     clients.reserve(o.clients);
     for (std::size_t i = 0; i < o.clients; ++i)
     {
-        clients.push_back(std::make_shared<Client>(ioc, shared, endpoint));
+        clients.push_back(std::make_shared<Client>(ioc, shared));
         clients.back()->start();
     }
     auto work = asio::make_work_guard(ioc);
@@ -470,7 +408,7 @@ int main(int argc, char** argv)
     for (unsigned t = 0; t < o.threads; ++t) threads.emplace_back([&ioc] { ioc.run(); });
 
     const auto connectStart = SteadyClock::now();
-    while (shared.finished.load() < o.clients && SteadyClock::now() - connectStart < std::chrono::seconds(60))
+    while (shared.counts.finished.load() < o.clients && SteadyClock::now() - connectStart < std::chrono::seconds(60))
     {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (pid) rss.sample(pid);
@@ -478,7 +416,7 @@ int main(int argc, char** argv)
     const double connectSeconds = std::chrono::duration<double>(SteadyClock::now() - connectStart).count();
     std::fprintf(stderr,
                  "headroom_load: %zu/%zu clients connected in %.2f s; warm-up %.1f s, window %.1f s\n",
-                 shared.connected.load(), o.clients, connectSeconds, o.warmup, o.seconds);
+                 shared.counts.connected.load(), o.clients, connectSeconds, o.warmup, o.seconds);
     std::this_thread::sleep_for(std::chrono::duration<double>(o.warmup));
 
     // ---- the window ----
