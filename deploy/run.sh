@@ -114,7 +114,15 @@ else
   private_server=$server
   say "no JACK server running: starting a private one ('$server', dummy driver, 48 kHz, 256 frames)"
   JACK_NO_AUDIO_RESERVATION=1 start jackd jackd --no-realtime -n "$server" -d dummy -r 48000 -p 256
-  wait_for 20 "jackd to accept clients" jack_up "$server" || { cat "$state/jackd.log"; exit 1; }
+  if ! wait_for 20 "jackd to accept clients" jack_up "$server"; then
+    cat "$state/jackd.log"
+    if grep -q "Too many servers already active" "$state/jackd.log"; then
+      say "JACK's table of servers (/dev/shm/jack-shm-registry, 8 rows) is full. A server that was killed"
+      say "(kill -9, a crash) keeps its row until a server of the same name starts again. Stop the JACK"
+      say "servers you no longer need (pgrep -a jackd); if none is running at all, removing that file resets it."
+    fi
+    exit 1
+  fi
 fi
 
 # Client names are exact: on a shared server that already has a demo (a second run), this run's

@@ -5,6 +5,14 @@ backend, so tests never touch a studio's server or each other. Every process a t
 with it: children get PR_SET_PDEATHSIG=SIGKILL (so even a test killed by a CTest timeout leaves
 nothing behind), and the Harness context manager stops them in order (SIGTERM, then SIGKILL) and
 removes the server's /dev/shm files on the way out, whether the test passed or failed.
+
+JACK keeps a machine-wide table of at most 8 servers (/dev/shm/jack-shm-registry). A server that is
+killed (kill -9: the robustness scenarios do it on purpose) keeps its row until a server of the same
+name starts, and test names are unique per run, so the Harness stops every client before the server
+(a server stopped under its clients may need the SIGKILL) and, before a test starts, gives back the
+rows of servers that no longer exist (reclaim_dead_servers) -- runs interrupted by a reboot or an
+agent restart leave them too, and a full table fails the next test with "Too many servers already
+active".
 """
 
 import argparse
@@ -93,6 +101,81 @@ class Process:
         return self.popen.returncode
 
 
+JACK_SERVER_TABLE = "/dev/shm/jack-shm-registry"
+_JACK_MAX_SERVERS = 8  # jack2 common/shm.h MAX_SERVERS
+_JACK_TABLE_FIRST_ROW = 24  # after magic, protocol, type, size, hdr_len, entry_len (uint32 each)
+
+
+def _server_table_rows():
+    """This user's rows of JACK's server table: [(server name, pid)].
+
+    A row is a pid (int32) and "jack-<uid>:<server name>:"; the row size follows from hdr_len."""
+    try:
+        with open(JACK_SERVER_TABLE, "rb") as f:
+            table = f.read(4096)
+    except OSError:
+        return []
+    if len(table) < _JACK_TABLE_FIRST_ROW or table[:4] != b"KCAJ":
+        return []
+    header_length = int.from_bytes(table[16:20], "little")
+    row = (header_length - _JACK_TABLE_FIRST_ROW) // _JACK_MAX_SERVERS
+    if row < 8 or header_length > len(table):
+        return []
+    prefix = f"jack-{os.getuid()}:".encode()
+    rows = []
+    for i in range(_JACK_MAX_SERVERS):
+        offset = _JACK_TABLE_FIRST_ROW + i * row
+        pid = int.from_bytes(table[offset:offset + 4], "little", signed=True)
+        text = table[offset + 4:offset + row].split(b"\0", 1)[0]
+        if pid > 0 and text.startswith(prefix) and text.endswith(b":"):
+            rows.append((text[len(prefix):-1].decode(errors="replace"), pid))
+    return rows
+
+
+def dead_servers():
+    """This user's servers in JACK's table whose process is gone: [(name, pid)]."""
+    dead = []
+    for name, pid in _server_table_rows():
+        try:
+            os.kill(pid, 0)  # alive (or a reused pid: jackd would refuse that name too)
+        except ProcessLookupError:
+            dead.append((name, pid))
+        except PermissionError:
+            pass
+    return dead
+
+
+def reclaim_dead_servers(env, keep=()):
+    """Gives back the table rows of dead servers the way JACK itself does: a server of the same name
+    takes the row over when it starts, and frees it when it stops. `keep`: names about to be started
+    anyway (their clients may still be waiting for them: a stand-in would be joined by them)."""
+    for name, pid in dead_servers():
+        if name in keep:
+            continue
+        started = time.monotonic()
+        jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "1024"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                 preexec_fn=_die_with_parent)
+        while ((name, pid) in _server_table_rows() and jackd.poll() is None
+               and time.monotonic() - started < 10):
+            time.sleep(0.05)
+        jackd.send_signal(signal.SIGTERM)
+        try:
+            jackd.wait(10)
+        except subprocess.TimeoutExpired:
+            jackd.kill()
+            jackd.wait()
+        for entry in os.listdir("/dev/shm"):
+            if name in entry:
+                try:
+                    os.unlink(os.path.join("/dev/shm", entry))
+                except OSError:
+                    pass
+        freed = all(row_name != name for row_name, _ in _server_table_rows())
+        log(f"JACK's server table: {'reclaimed' if freed else 'could not reclaim'} the row of '{name}' "
+            f"(pid {pid}, no longer running) in {time.monotonic() - started:.1f} s")
+
+
 class Harness:
     """One test's private JACK world: a named dummy server and the clients around it."""
 
@@ -117,8 +200,14 @@ class Harness:
         return self
 
     def __exit__(self, exc_type, exc, traceback):
+        # Clients first, newest first; then the server(s): jackd stopped under its clients may not
+        # exit in time and then keeps its row in JACK's server table (see the module comment).
+        servers = [p for p in self.processes if p.argv[0] == "jackd"]
         for p in reversed(self.processes):
-            p.stop(timeout=3.0)
+            if p not in servers:
+                p.stop(timeout=3.0)
+        for p in reversed(servers):
+            p.stop(timeout=10.0)
         self._remove_shm()
         if exc_type is TestFailure:
             self._print_output_tails()
@@ -143,6 +232,7 @@ class Harness:
 
     def start_jackd(self, rate, period, name="jackd"):
         check(self.jackd is None or not self.jackd.alive(), "a jackd of this test is still running")
+        reclaim_dead_servers(self.env, keep=(self.server,))
         # --no-realtime: CI runs as root in a container where SCHED_FIFO may be refused or, worse,
         # granted to a busy machine's audio threads; the dummy backend is wall-clock paced anyway.
         self.jackd = self.start(name, ["jackd", "--no-realtime", "-n", self.server, "-d", "dummy",
@@ -293,3 +383,11 @@ def run(main):
         log(f"FAIL: {e}")
         sys.exit(1)
     log("PASS")
+
+
+if __name__ == "__main__":
+    # `jacktest.py reclaim-dead-servers`: the browser tests' harness (tests/web/harness.mjs) frees the
+    # same table rows before it starts its own jackd.
+    if sys.argv[1:] != ["reclaim-dead-servers"]:
+        sys.exit("usage: jacktest.py reclaim-dead-servers")
+    reclaim_dead_servers(dict(os.environ))

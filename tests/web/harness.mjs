@@ -7,9 +7,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SKIP = 77;
+const JACKTEST = fileURLToPath(new URL('../integration/jacktest.py', import.meta.url));
 export const CHROMIUM = process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium';
 
 /** @param {string} message */
@@ -84,6 +86,10 @@ export class Harness {
   }
 
   async startJackd(rate = 48000, period = 256) {
+    // JACK's server table has 8 rows and killed servers keep theirs: the integration harness frees
+    // the rows of dead servers (tests/integration/jacktest.py explains) before every private server.
+    const reclaim = spawnSync('/usr/bin/python3', [JACKTEST, 'reclaim-dead-servers'], { env: this.env, encoding: 'utf8' });
+    if (reclaim.stdout) process.stderr.write(reclaim.stdout);
     this.start('jackd', ['jackd', '--no-realtime', '-n', this.server, '-d', 'dummy', '-r', String(rate), '-p', String(period)]);
     await waitFor(() => this.jackReady(), 20000, `jackd ${this.server}`);
   }
