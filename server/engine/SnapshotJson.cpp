@@ -263,6 +263,9 @@ nlohmann::json logLineJson(const EngineSnapshot& snapshot, const NodeStats& node
     nlohmann::json j;
     if (snapshot.wallClockUnixMs != 0) j["time"] = utcTimestamp(snapshot.wallClockUnixMs);
     j["audio_seconds"] = seconds(snapshot.audioSeconds);
+    // The lifetime count, on every line: a reading taken across an xrun (a broken signal) shows
+    // itself by the count having moved since the line before.
+    j["xruns"] = snapshot.counters.xruns;
     j["node"] = node.id;
     j["kind"] = std::move(n["kind"]);
     j["taps"] = std::move(n["taps"]);

@@ -318,6 +318,7 @@ class StatisticsLog:
         self.path = path
         self.offset = 0
         self.partial = b""
+        self.xruns = None  # the count on the last line read (lines skipped over count as between)
 
     def skip_to_end(self):
         self.offset = os.path.getsize(self.path) if os.path.exists(self.path) else 0
@@ -343,18 +344,32 @@ class StatisticsLog:
         `timeout` is in seconds of *audio* as the log reports them (`audio_seconds`), and at least
         that much wall time: the dummy backend has no real-time priority, and on a starved VM it
         has run 8 to 30 times slower than the clock (CI, stop 11) while every line it did log read
-        right. A wall-clock cap (`slow_graph_cap`) still ends a graph that hardly moves."""
+        right. A wall-clock cap (`slow_graph_cap`) still ends a graph that hardly moves.
+
+        On a line whose `xruns` count moved since the line before it, and on the line after that, a
+        wrong reading does not reset the count (a right one still counts): an xrun breaks the
+        generated signal itself (at 64 frames on a starved VM a -18.0 dBFS sine read -18.12), and a
+        reading across it says nothing about the meter."""
         streak = {k: 0 for k in expected}
         last = {}
         start = time.monotonic()
         first_audio = None
         audio = None
+        disturbed_until = -1  # audio second up to which lines were taken across an xrun
+        disturbed_misses = 0
         while True:
             for line in self.new_lines():
                 seconds = line.get("audio_seconds")
                 if isinstance(seconds, (int, float)):
                     first_audio = seconds if first_audio is None or seconds < first_audio else first_audio
                     audio = seconds
+                count = line.get("xruns")
+                disturbed = False
+                if isinstance(count, int) and isinstance(seconds, (int, float)):
+                    if self.xruns is not None and count > self.xruns:
+                        disturbed_until = seconds + 1.0
+                    self.xruns = count
+                    disturbed = seconds <= disturbed_until
                 for tap in line.get("taps", []):
                     k = (line.get("node"), tap.get("stage"))
                     if k not in expected:
@@ -362,7 +377,12 @@ class StatisticsLog:
                     value = tap.get(key)
                     last[k] = value
                     ok = value is not None and abs(value - expected[k]) <= tolerance_db
-                    streak[k] = streak[k] + 1 if ok else 0
+                    if ok:
+                        streak[k] += 1
+                    elif disturbed:
+                        disturbed_misses += 1  # the signal broke, not the meter: the count stands
+                    else:
+                        streak[k] = 0
             if all(n >= consecutive for n in streak.values()):
                 return last
             wall = time.monotonic() - start
@@ -371,7 +391,8 @@ class StatisticsLog:
                 break
             time.sleep(0.2)
         raise TestFailure(f"levels did not settle within {timeout} s of audio ({audio_waited:.1f} s of audio in "
-                          f"{wall:.0f} s): wanted {key} {expected} ±{tolerance_db} dB on {consecutive} lines; "
+                          f"{wall:.0f} s; {disturbed_misses} wrong readings across xruns not held against it): "
+                          f"wanted {key} {expected} ±{tolerance_db} dB on {consecutive} lines; "
                           f"last read {last}; streaks {streak}")
 
 

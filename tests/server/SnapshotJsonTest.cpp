@@ -177,6 +177,7 @@ TEST(SnapshotJson, TheLogWritesOneLinePerNodePerSecondOfAudio)
     EXPECT_EQ(lines[0]["time"], "2024-05-01T12:34:56.789Z");
     EXPECT_EQ(lines[0]["audio_seconds"], 0.1);
     EXPECT_EQ(lines[3]["audio_seconds"], 1.0);
+    EXPECT_EQ(lines[3]["xruns"], 0); // the offline engine has none
     EXPECT_EQ(lines[2]["node"], "guitars");
     EXPECT_EQ(lines[2]["kind"], "bus");
     EXPECT_TRUE(lines[2].contains("bus"));
@@ -184,6 +185,17 @@ TEST(SnapshotJson, TheLogWritesOneLinePerNodePerSecondOfAudio)
     EXPECT_TRUE(lines[5]["taps"][0]["loudness"].contains("integrated_lufs"));
     EXPECT_FALSE(lines[5]["taps"][0]["channels"][0].contains("vu_dbfs")); // no fast meters in the log
     for (const json& l : lines) expectClean(l);
+}
+
+TEST(SnapshotJson, EveryLogLineCarriesTheXrunCountSoAReadingAcrossAnXrunCanBeTold)
+{
+    Engine engine;
+    engine.run(1.0);
+    server::EngineSnapshot snapshot = engine.stats.snapshot();
+    snapshot.counters.xruns = 7;
+    const json line = server::logLineJson(snapshot, snapshot.nodes.at(0));
+    EXPECT_EQ(line["xruns"], 7);
+    EXPECT_EQ(line["node"], "gtr1");
 }
 
 TEST(SnapshotJson, AnUnwritableLogPathIsReportedWithItsName)
