@@ -534,7 +534,7 @@ void LabServer::run(bool handleSignals)
     sigemptyset(&unblock);
     if (handleSignals)
     {
-        // Handlers first, then unblock on this thread only (blocked in libmosquitto's thread).
+        // Handlers first, then unblock on this thread only (blocked in the MQTT client's network thread).
         h.signals.add(SIGINT);
         h.signals.add(SIGTERM);
         h.signals.async_wait([self = impl_](beast::error_code ec, int) {

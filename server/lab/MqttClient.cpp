@@ -2,7 +2,9 @@
 
 #include <mosquitto.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -112,8 +114,7 @@ MqttClient::MqttClient(MqttSettings settings, LogFunction log) : settings_(std::
     mosquitto_connect_callback_set(mosq_, &MqttClient::onConnectThunk);
     mosquitto_disconnect_callback_set(mosq_, &MqttClient::onDisconnectThunk);
     mosquitto_message_callback_set(mosq_, &MqttClient::onMessageThunk);
-    // A broker that goes away is retried 1, 2, 4 ... 30 s apart (libmosquitto's loop thread).
-    mosquitto_reconnect_delay_set(mosq_, 1, 30, /*exponential=*/true);
+    mosquitto_log_callback_set(mosq_, &MqttClient::onLogThunk);
 }
 
 MqttClient::~MqttClient()
@@ -134,11 +135,35 @@ void MqttClient::subscribe(std::string pattern, int qos)
 
 void MqttClient::start()
 {
+    mosquitto_threaded_set(mosq_, true); // publish() comes from other threads than the loop's
     const int rc = mosquitto_connect_async(mosq_, endpoint_.host.c_str(), endpoint_.port, settings_.keepAliveSeconds);
-    if (rc != MOSQ_ERR_SUCCESS) setState(false, describe(rc));
-    const int loop = mosquitto_loop_start(mosq_);
-    if (loop != MOSQ_ERR_SUCCESS) throw std::runtime_error("mqtt: cannot start the network thread: " + describe(loop));
+    if (rc != MOSQ_ERR_SUCCESS) setState(false, reason(rc));
+    stopping_ = false;
+    network_ = std::thread([this] { networkLoop(); });
     started_ = true;
+}
+
+void MqttClient::networkLoop()
+{
+    using namespace std::chrono_literals;
+    auto delay = 1s;
+    for (;;)
+    {
+        // At most a second in select(); at once without a connection. Keep-alive pings happen here.
+        const int rc = mosquitto_loop(mosq_, 1000, 1);
+        if (rc == MOSQ_ERR_SUCCESS)
+        {
+            if (connected()) delay = 1s;
+            continue;
+        }
+        std::unique_lock lock(runMutex_);
+        if (stopping_) return;
+        if (rc != MOSQ_ERR_NO_CONN) setState(false, reason(rc));
+        if (stopRequested_.wait_for(lock, delay, [this] { return stopping_; })) return;
+        delay = std::min(delay * 2, std::chrono::seconds(30));
+        const int again = mosquitto_reconnect_async(mosq_);
+        if (again != MOSQ_ERR_SUCCESS) setState(false, reason(again));
+    }
 }
 
 void MqttClient::stop(const std::string& finalTopic, const std::string& finalPayload)
@@ -151,8 +176,13 @@ void MqttClient::stop(const std::string& finalTopic, const std::string& finalPay
         mosquitto_publish(mosq_, &mid, finalTopic.c_str(), static_cast<int>(finalPayload.size()), finalPayload.data(),
                           1, true);
     }
-    mosquitto_disconnect(mosq_); // a clean DISCONNECT: the broker drops the last will
-    mosquitto_loop_stop(mosq_, /*force=*/false);
+    {
+        std::lock_guard lock(runMutex_);
+        stopping_ = true;
+        mosquitto_disconnect(mosq_); // a clean DISCONNECT after what is queued: the broker drops the last will
+    }
+    stopRequested_.notify_all();
+    network_.join();
     connected_.store(false, std::memory_order_release);
 }
 
@@ -175,6 +205,22 @@ void MqttClient::setState(bool isConnected, const std::string& why)
                          : "mqtt: not connected to " + settings_.url + ": " + why + " (retrying with backoff)");
 }
 
+std::string MqttClient::reason(int rc)
+{
+    std::string text = describe(rc);
+    std::lock_guard lock(stateMutex_);
+    if (rc == MOSQ_ERR_TLS && !libraryError_.empty()) text += " " + libraryError_;
+    return text;
+}
+
+void MqttClient::onLogThunk(mosquitto*, void* self, int level, const char* text)
+{
+    if ((level & MOSQ_LOG_ERR) == 0 || text == nullptr) return;
+    auto* client = static_cast<MqttClient*>(self);
+    std::lock_guard lock(client->stateMutex_);
+    client->libraryError_ = text; // e.g. "OpenSSL Error[0]: error:0A000086:SSL routines::certificate verify failed"
+}
+
 void MqttClient::onConnectThunk(mosquitto* mosq, void* self, int rc)
 {
     auto* client = static_cast<MqttClient*>(self);
@@ -192,7 +238,7 @@ void MqttClient::onDisconnectThunk(mosquitto*, void* self, int rc)
 {
     auto* client = static_cast<MqttClient*>(self);
     const bool wasConnected = client->connected();
-    client->setState(false, rc == 0 ? "disconnected" : describe(rc));
+    client->setState(false, rc == 0 ? "disconnected" : client->reason(rc));
     if (wasConnected && client->connectionHandler_) client->connectionHandler_(false);
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 struct mosquitto;
@@ -14,11 +16,14 @@ struct mosquitto_message;
 
 // A small owner of one libmosquitto client (MQTT 3.1.1) for the lab (docs/LAB.md): URL, optional
 // username/password and TLS, a last will, subscriptions restored on every reconnect, reconnects
-// with exponential backoff (1 s to 30 s) by libmosquitto's own network thread (mosquitto_loop_start),
-// and one log line per change of connection state (not one per retry). Never touches the audio
-// or the dashboard's threads: a broker outage only shows here.
+// with exponential backoff (1 s to 30 s) on a network thread of its own, and one log line per
+// change of connection state (not one per retry), with the reason (the broker's refusal, the TLS
+// error). Never touches the audio or the dashboard's threads: a broker outage only shows here.
+// The thread is ours, not mosquitto_loop_start's: libmosquitto's loop gives up for good after a TLS
+// or protocol error (a broker whose certificate is renewed later would never be found again) and
+// sleeps its reconnect delay where stop() cannot wake it.
 // Threads: constructor/start/stop [setup]; publish/connected [any]; the handlers run on
-// libmosquitto's thread ([mqtt]) and must be quick.
+// the client's network thread ([mqtt]) and must be quick.
 namespace headroom::server::lab
 {
 
@@ -78,7 +83,10 @@ private:
     static void onConnectThunk(mosquitto*, void* self, int rc);
     static void onDisconnectThunk(mosquitto*, void* self, int rc);
     static void onMessageThunk(mosquitto*, void* self, const mosquitto_message* message);
+    static void onLogThunk(mosquitto*, void* self, int level, const char* text);
+    void networkLoop(); // [mqtt]
     void setState(bool connected, const std::string& why);
+    [[nodiscard]] std::string reason(int rc); // libmosquitto's words, and OpenSSL's for a TLS error
 
     MqttSettings settings_;
     MqttEndpoint endpoint_;
@@ -89,7 +97,12 @@ private:
     std::vector<std::pair<std::string, int>> subscriptions_;
     std::atomic<bool> connected_{false};
     std::mutex stateMutex_;
-    int loggedState_ = -1; // -1 nothing logged yet, 0 disconnected, 1 connected
+    int loggedState_ = -1;      // -1 nothing logged yet, 0 disconnected, 1 connected
+    std::string libraryError_; // the library's last error line (OpenSSL's reason), under stateMutex_
+    std::thread network_;
+    std::mutex runMutex_; // stopping_, and each reconnect against stop()'s disconnect
+    std::condition_variable stopRequested_;
+    bool stopping_ = false;
     bool started_ = false;
 };
 

@@ -21,7 +21,7 @@
 //   headroom/v1/<site>/<room>/command   subscribed: start/stop/reset of a lab exercise
 // Its own thread (the publisher) reads EngineFeed::latestSnapshot() every 50 ms (never the JACK
 // thread, never the network thread), feeds the lab exercise with each new snapshot and publishes
-// at 2 Hz; MQTT runs on libmosquitto's thread. A broker that is down or slow only costs summaries
+// at 2 Hz; MQTT runs on the MqttClient's network thread. A broker that is down or slow only costs summaries
 // (QoS 0, dropped while disconnected): the local dashboard does not depend on any of this.
 namespace headroom::server::lab
 {
