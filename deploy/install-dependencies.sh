@@ -19,7 +19,7 @@ test_packages=(
   systemd                                     # systemd-analyze verify/security for deploy/headroom.service
   nodejs                                      # web/js tests with node's built-in runner
   chromium                                    # dashboard browser tests (headless, driven by playwright-core)
-  openssl                                     # net_tests make a self-signed test certificate
+  openssl                                     # net_tests and lab_tests make their own test certificates
   mosquitto                                   # lab tests and benchmark: a private MQTT broker on loopback
   clang-19 libclang-rt-19-dev llvm-19         # RealtimeSanitizer runtime and symbolizer (headroom_rtsan)
 )
