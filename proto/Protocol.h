@@ -204,7 +204,8 @@ enum class ErrorCode : uint8_t
 // WebSocket close codes the server uses (PROTOCOL.md "Connection lifecycle").
 namespace close_codes
 {
-inline constexpr uint16_t goingAway = 1001; // server shutdown
+inline constexpr uint16_t goingAway = 1001;      // server shutdown
+inline constexpr uint16_t serviceRestart = 1012; // the server reloads its session (SIGHUP): reconnect
 inline constexpr uint16_t policy = 1008;    // token, Origin or Host refused; too many bad messages
 inline constexpr uint16_t tooBig = 1009;    // a message over the WebSocket read limit
 inline constexpr uint16_t stalled = 4000;   // the client did not read for longer than the stall deadline

@@ -39,11 +39,12 @@ double parseSeconds(std::string_view text, std::string_view option)
     return value;
 }
 
-TerminationSignals::TerminationSignals()
+TerminationSignals::TerminationSignals(bool alsoHangup)
 {
     sigemptyset(&set_);
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
+    if (alsoHangup) sigaddset(&set_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set_, &previous_);
 }
 

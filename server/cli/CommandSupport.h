@@ -82,11 +82,13 @@ template <typename Arguments, typename Parse>
 // SIGINT and SIGTERM, taken synchronously. The constructor blocks both in the calling thread, and
 // every thread created afterwards (libjack's, the worker's) inherits the mask, so the signals are
 // only ever consumed by wait(): no asynchronous handler, nothing to make async-signal-safe.
-// Construct it first thing in the main thread, before any other thread exists.
+// Construct it first thing in the main thread, before any other thread exists. With alsoHangup,
+// SIGHUP is blocked the same way (serve takes it on its network thread as "reload"; unblocked,
+// its default action would end the process from whichever thread it landed on).
 class TerminationSignals
 {
 public:
-    TerminationSignals();
+    explicit TerminationSignals(bool alsoHangup = false);
     ~TerminationSignals(); // restores the previous mask
     TerminationSignals(const TerminationSignals&) = delete;
     TerminationSignals& operator=(const TerminationSignals&) = delete;

@@ -81,6 +81,8 @@ constexpr const char* kHelp =
     "\n"
     "Events (connections, JACK status, warnings) are logged on standard error.\n"
     "SIGINT or SIGTERM stops it cleanly: our ports disappear, the last log lines are written.\n"
+    "SIGHUP reads the config and the session again: a broken edit is refused (logged) and nothing\n"
+    "changes; a good one reconnects every dashboard (close code 1012) to the new session, same address.\n"
     "Exit status: 0 stopped by a signal; 1 the config, the session, the log, the address or the TLS files\n"
     "cannot be used; 2 usage error.\n";
 
@@ -237,37 +239,69 @@ std::string checkServeArguments(const ServeArguments& arguments)
     return {};
 }
 
-int runServeCommand(std::span<const std::string> args)
+namespace
 {
-    ServeArguments arguments;
-    if (const auto finished = cli::parseOrFinish("serve", kHelp, parseServeArguments, args, arguments)) return *finished;
-    if (!arguments.configPath.empty())
+// The config and the session as read from their files, checked and planned: at start, and again
+// on SIGHUP before anything that runs is touched.
+struct ServeSetup
+{
+    ServeArguments arguments; // the command line with the config merged in
+    Session session;
+    LivePlan live;
+    std::vector<std::string> warnings; // the config's and the planner's
+};
+
+// Everything that is wrong with the files, a line each, each naming its file (and JSON pointer).
+struct SetupError
+{
+    std::vector<std::string> lines;
+};
+
+ServeSetup readServeSetup(const ServeArguments& commandLine)
+{
+    ServeSetup setup;
+    setup.arguments = commandLine;
+    if (!commandLine.configPath.empty())
     {
-        const cli::ServeConfigResult config = cli::applyServeConfig(arguments.configPath, arguments);
-        for (const std::string& line : config.errors) std::fprintf(stderr, "headroom serve: %s\n", line.c_str());
-        if (!config.errors.empty()) return 1;
-        for (const std::string& line : config.warnings) say("warning: " + line);
-        if (const std::string problem = checkServeArguments(arguments); !problem.empty())
-        {
-            std::fprintf(stderr, "headroom serve: %s: %s\n", arguments.configPath.c_str(), problem.c_str());
-            return 1;
-        }
+        const cli::ServeConfigResult config = cli::applyServeConfig(commandLine.configPath, setup.arguments);
+        if (!config.errors.empty()) throw SetupError{config.errors};
+        for (const std::string& line : config.warnings) setup.warnings.push_back("warning: " + line);
+        if (const std::string problem = checkServeArguments(setup.arguments); !problem.empty())
+            throw SetupError{{commandLine.configPath + ": " + problem}};
     }
+    try
+    {
+        setup.session = parseSessionFile(setup.arguments.sessionPath);
+        setup.live = planLiveSession(setup.session, setup.arguments.clientName);
+    }
+    catch (const SessionError& e)
+    {
+        throw SetupError{e.errors()};
+    }
+    catch (const std::exception& e)
+    {
+        throw SetupError{{e.what()}};
+    }
+    setup.warnings.insert(setup.warnings.end(), setup.live.warnings.begin(), setup.live.warnings.end());
+    return setup;
+}
 
-    // Before any thread exists: SIGINT/SIGTERM stay blocked in every thread libjack and the worker
-    // start; the network thread (this one) unblocks them for its net::signal_set.
-    cli::TerminationSignals signals;
-    ::setenv("JACK_NO_START_SERVER", "1", 1); // belt and braces with JackNoStartServer
-    routeJackMessages([](const std::string& line) { say("jack: " + line); });
+constexpr int kReload = -1;
 
+// Serves one setup until a signal. SIGINT/SIGTERM: returns 0. SIGHUP: the files are read again on
+// the network thread; if they are fine (`next`), everything is stopped and kReload returned, else
+// the refusal is logged and serving goes on untouched. `port` keeps a port 0 chose across reloads.
+int serveSetup(const ServeArguments& commandLine, ServeSetup setup, uint16_t& port, std::optional<ServeSetup>& next)
+{
+    const ServeArguments& arguments = setup.arguments;
+    for (const std::string& warning : setup.warnings) say(warning);
     std::unique_ptr<LiveEngine> engine;
     std::unique_ptr<net::NetServer> server;
     std::unique_ptr<lab::RoomPublisher> publisher;
     try
     {
-        const Session session = parseSessionFile(arguments.sessionPath);
-        LivePlan live = planLiveSession(session, arguments.clientName);
-        for (const std::string& warning : live.warnings) say(warning);
+        const Session& session = setup.session;
+        LivePlan& live = setup.live;
         say("session '" + session.name + "': " + std::to_string(live.plan.taps.size()) + " taps, " +
             std::to_string(live.ports.size()) + " JACK ports, " + std::to_string(live.plan.numChannels) +
             " meter channels");
@@ -284,7 +318,7 @@ int runServeCommand(std::span<const std::string> args)
 
         net::NetOptions netOptions;
         netOptions.listenAddress = arguments.listenAddress;
-        netOptions.listenPort = arguments.listenPort;
+        netOptions.listenPort = arguments.listenPort == 0 ? port : arguments.listenPort;
         netOptions.allowedHosts = arguments.allowedHosts;
         netOptions.allowedOrigins = arguments.allowedOrigins;
         netOptions.viewerToken = cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN");
@@ -299,6 +333,7 @@ int runServeCommand(std::span<const std::string> args)
         server = std::make_unique<net::NetServer>(std::move(netOptions), *engine, std::move(hello),
                                                   [](std::string_view line) { say(line); });
         server->open(); // binds and registers with the engine: before the engine starts
+        port = server->port();
         say("web root: " + (server->staticFileCount() > 0 ? std::to_string(server->staticFileCount()) + " files"
                                                             : std::string("none (API and WebSocket only)")) +
             "; viewer token " + (cli::envOr(arguments.viewerToken, "HEADROOM_VIEWER_TOKEN").empty() ? "off" : "on") +
@@ -306,30 +341,75 @@ int runServeCommand(std::span<const std::string> args)
         if (!arguments.mqttUrl.empty())
             publisher = makeRoomPublisher(arguments, session, *engine, server->port(), hostName());
     }
-    catch (const SessionError& e)
-    {
-        for (const std::string& line : e.errors()) std::fprintf(stderr, "headroom serve: %s\n", line.c_str());
-        return 1;
-    }
     catch (const std::exception& e)
     {
         std::fprintf(stderr, "headroom serve: %s\n", e.what());
         return 1;
     }
+    server->setReloadCheck([&commandLine, &next, name = setup.session.name]
+    {
+        try
+        {
+            next = readServeSetup(commandLine);
+            say("reload: the files read fine (session '" + next->session.name +
+                "'); restarting the engine and the server on the same address");
+            return true;
+        }
+        catch (const SetupError& e)
+        {
+            for (const std::string& line : e.lines) say("reload refused: " + line);
+            say("reload refused: still serving session '" + name + "' as it was");
+            return false;
+        }
+    });
 
     engine->start();
     if (publisher) publisher->start();
     // The network runs on this thread; SIGINT/SIGTERM (blocked in every other thread) start its
-    // graceful shutdown: no more connections, every WebSocket closed with 1001. Then JACK is
-    // deactivated and closed, and the worker drains and writes its last log lines.
-    server->run(/*handleSignals=*/true);
+    // graceful shutdown: no more connections, every WebSocket closed with 1001 (1012 for a reload).
+    // Then JACK is deactivated and closed, and the worker drains and writes its last log lines.
+    const int signal = server->run(/*handleSignals=*/true);
     if (publisher) publisher->stop(); // "offline" (retained) before the engine goes
     engine->stop();
     const JackMeterClientStatus status = engine->jackStatus();
     say("stopped: " + std::to_string(status.cycles) + " process cycles, " + std::to_string(status.xruns) +
         " xruns, " + std::to_string(status.connections) + " connections to JACK");
     server.reset();
-    return 0;
+    return signal == SIGHUP ? kReload : 0;
+}
+} // namespace
+
+int runServeCommand(std::span<const std::string> args)
+{
+    ServeArguments commandLine;
+    if (const auto finished = cli::parseOrFinish("serve", kHelp, parseServeArguments, args, commandLine))
+        return *finished;
+    std::optional<ServeSetup> setup;
+    try
+    {
+        setup = readServeSetup(commandLine);
+    }
+    catch (const SetupError& e)
+    {
+        for (const std::string& line : e.lines) std::fprintf(stderr, "headroom serve: %s\n", line.c_str());
+        return 1;
+    }
+
+    // Before any thread exists: SIGINT/SIGTERM/SIGHUP stay blocked in every thread libjack and the
+    // worker start, across reloads too; the network thread (this one) unblocks them for its
+    // net::signal_set.
+    cli::TerminationSignals signals(/*alsoHangup=*/true);
+    ::setenv("JACK_NO_START_SERVER", "1", 1); // belt and braces with JackNoStartServer
+    routeJackMessages([](const std::string& line) { say("jack: " + line); });
+
+    uint16_t port = 0;
+    for (;;)
+    {
+        std::optional<ServeSetup> next;
+        const int result = serveSetup(commandLine, std::move(*setup), port, next);
+        if (result != kReload || !next) return result;
+        setup = std::move(next);
+    }
 }
 
 } // namespace headroom::server

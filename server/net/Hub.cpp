@@ -136,13 +136,13 @@ void Hub::leave(const HubClient* client)
     clients_.erase(client);
 }
 
-void Hub::closeAll()
+void Hub::closeAll(uint16_t code)
 {
     // Copies first: a client may leave() while being closed.
     std::vector<std::shared_ptr<HubClient>> all;
     for (auto& [key, weak] : clients_)
         if (auto c = weak.lock()) all.push_back(std::move(c));
-    for (auto& c : all) c->closeGoingAway();
+    for (auto& c : all) c->closeForShutdown(code);
 }
 
 void Hub::broadcastMeters(const MeterBroadcast& broadcast)

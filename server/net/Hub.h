@@ -86,7 +86,7 @@ public:
     virtual void deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache) = 0;
     // A new topology: send `message` before anything else queued; drop meter frames of the old one.
     virtual void deliverTopology(const std::shared_ptr<const std::string>& message) = 0;
-    virtual void closeGoingAway() = 0; // server shutdown: close with 1001
+    virtual void closeForShutdown(uint16_t code) = 0; // 1001 shutdown, 1012 session reload
 };
 
 // What the clients were last told about the audio source, and the topology version that goes with it.
@@ -118,7 +118,7 @@ public:
     // [net]
     void join(const std::shared_ptr<HubClient>& client);
     void leave(const HubClient* client);
-    void closeAll();
+    void closeAll(uint16_t code);
     [[nodiscard]] std::size_t clientCount() const noexcept { return clients_.size(); }
     // What a new client's hello must say.
     [[nodiscard]] AnnouncedSource announced() const noexcept { return announced_; }

@@ -7,9 +7,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
+#include <optional>
 #include <pthread.h>
 #include <stdexcept>
 
+#include "proto/Protocol.h"
 #include "server/net/Hub.h"
 #include "server/net/Listener.h"
 #include "server/net/TlsContext.h"
@@ -34,14 +36,14 @@ struct NetServer::Impl
         context.hub = &hub;
     }
 
-    void beginShutdown()
+    void beginShutdown(uint16_t closeCode = proto::close_codes::goingAway)
     {
         if (shuttingDown) return;
         shuttingDown = true;
         context.shuttingDown.store(true);
         context.log("shutting down: closing " + std::to_string(hub.clientCount()) + " WebSocket connection(s)");
         if (listener) listener->stop();
-        hub.closeAll();
+        hub.closeAll(closeCode);
         deadline = std::chrono::steady_clock::now() + kShutdownGrace;
         pollShutdown();
     }
@@ -68,8 +70,33 @@ struct NetServer::Impl
     asio::steady_timer shutdownTimer;
     std::shared_ptr<Listener> listener;
     std::chrono::steady_clock::time_point deadline;
+    // [net] One signal_set for the whole run; re-armed after a refused reload.
+    void awaitSignal()
+    {
+        signals->async_wait([this](boost::system::error_code ec, int number) {
+            if (ec) return;
+            if (number == SIGHUP)
+            {
+                context.log("SIGHUP: reading the config and the session again");
+                if (!reloadCheck || !reloadCheck())
+                {
+                    awaitSignal();
+                    return;
+                }
+                signal = number;
+                beginShutdown(proto::close_codes::serviceRestart);
+                return;
+            }
+            signal = number;
+            context.log(std::string("stopping on ") + (number == SIGINT ? "SIGINT" : "SIGTERM"));
+            beginShutdown();
+        });
+    }
+
     bool shuttingDown = false; // [net]
     int signal = 0;
+    std::function<bool()> reloadCheck;
+    std::optional<asio::signal_set> signals;
 };
 
 NetServer::NetServer(NetOptions options, EngineFeed& engine, proto::Hello helloTemplate, LogFunction log)
@@ -118,9 +145,13 @@ uint16_t NetServer::port() const noexcept
     return impl_->listener ? impl_->listener->port() : 0;
 }
 
+void NetServer::setReloadCheck(std::function<bool()> check)
+{
+    impl_->reloadCheck = std::move(check);
+}
+
 int NetServer::run(bool handleSignals)
 {
-    std::optional<asio::signal_set> signals;
     sigset_t unblock;
     sigset_t previous;
     sigemptyset(&unblock);
@@ -128,15 +159,15 @@ int NetServer::run(bool handleSignals)
     {
         // Install the handlers first, then unblock on this thread only: a signal already pending
         // is taken by the signal_set, and the other threads (JACK, worker) keep them blocked.
-        signals.emplace(impl_->ioc, SIGINT, SIGTERM);
-        signals->async_wait([this](boost::system::error_code ec, int signal) {
-            if (ec) return;
-            impl_->signal = signal;
-            impl_->context.log(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
-            impl_->beginShutdown();
-        });
+        impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
         sigaddset(&unblock, SIGINT);
         sigaddset(&unblock, SIGTERM);
+        if (impl_->reloadCheck)
+        {
+            impl_->signals->add(SIGHUP);
+            sigaddset(&unblock, SIGHUP);
+        }
+        impl_->awaitSignal();
         pthread_sigmask(SIG_UNBLOCK, &unblock, &previous);
     }
     impl_->ioc.run();
@@ -144,7 +175,8 @@ int NetServer::run(bool handleSignals)
     {
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         boost::system::error_code ignored;
-        signals->cancel(ignored);
+        impl_->signals->cancel(ignored);
+        impl_->signals.reset();
     }
     impl_->hub.detach();
     return impl_->signal;

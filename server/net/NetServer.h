@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "proto/ServerMessages.h"
@@ -19,6 +20,9 @@
 // SIGINT/SIGTERM when run(handleSignals=true)): stop accepting, close every WebSocket with 1001,
 // give them up to shutdownGrace to finish the close handshake, stop the io_context; run() returns.
 // Then stop the engine (the hub is already detached from it), then destroy the server.
+// With a reload check, SIGHUP asks it; when it agrees the same shutdown runs with 1012 (the
+// session is being reloaded: clients reconnect) and run() returns SIGHUP; when it refuses, serving
+// goes on untouched.
 //
 // Threads: constructor, open, run are [setup] (the controlling thread); shutdown, port, counters [any].
 namespace headroom::server::net
@@ -39,9 +43,14 @@ public:
     // [any] The bound port (after open()).
     [[nodiscard]] uint16_t port() const noexcept;
 
+    // [setup] Before run(): on SIGHUP (with handleSignals), `check` runs on the network thread;
+    // true starts the shutdown for a reload (1012), false keeps serving (it logs why itself).
+    void setReloadCheck(std::function<bool()> check);
+
     // [setup] Serve on the calling thread until the shutdown completes. With handleSignals, SIGINT
     // and SIGTERM start it (a net::signal_set; the signals are unblocked on this thread only, so
-    // they never interrupt JACK's or the worker's threads). Returns the signal, or 0.
+    // they never interrupt JACK's or the worker's threads), and SIGHUP asks the reload check.
+    // Returns the signal, or 0.
     int run(bool handleSignals);
     // [any] Start the graceful shutdown (idempotent).
     void shutdown();

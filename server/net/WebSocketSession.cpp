@@ -423,9 +423,9 @@ void BasicWebSocketSession<Stream>::deliverTopology(const std::shared_ptr<const 
 }
 
 template <class Stream>
-void BasicWebSocketSession<Stream>::closeGoingAway()
+void BasicWebSocketSession<Stream>::closeForShutdown(uint16_t code)
 {
-    closeWith(proto::close_codes::goingAway);
+    closeWith(code);
 }
 
 // ---- writing -----------------------------------------------------------------------------------

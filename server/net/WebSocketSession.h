@@ -67,7 +67,7 @@ public:
     void deliverMeters(const MeterBroadcast& broadcast, SubsetCache& cache) override;
     void deliverStats(const StatsBroadcast& broadcast, SubsetCache& cache) override;
     void deliverTopology(const std::shared_ptr<const std::string>& message) override;
-    void closeGoingAway() override;
+    void closeForShutdown(uint16_t code) override;
 
 private:
     struct PendingCommand
