@@ -198,6 +198,29 @@ test('the page reconnects after the server restarts and says so meanwhile', asyn
   await context.close();
 });
 
+test('an edited session taken up on SIGHUP: the page says so and draws the new channel', async () => {
+  const { page, context } = await open('/?view=desktop');
+  await waitLive(page);
+  await page.evaluate(() => {
+    const w = /** @type {any} */ (window);
+    const pill = /** @type {HTMLElement} */ (document.querySelector('#link'));
+    w.linkTexts = [];
+    new MutationObserver(() => w.linkTexts.push(pill.textContent)).observe(pill, { childList: true, characterData: true, subtree: true });
+  });
+  const keys = { id: 'keys', label: 'Keys', bus: 'music', taps: { input: ['gen:b'], post_fader: ['gen:b'] } };
+  h.writeSession('session.json', { ...SESSION, channels: [...SESSION.channels, keys] });
+  serve.child.kill('SIGHUP');
+  await waitFor(async () => (await readings(page, [['keys', 'input']]))[0] === `${MINUS}18.0`, 30000, 'the new channel after the reload');
+  const texts = await page.evaluate(() => /** @type {any} */ (window).linkTexts);
+  assert.ok(texts.some((/** @type {string} */ t) => /^session reloading: reconnecting/.test(t)), `pill said: ${texts.join(' | ')}`);
+  // Back to the session the other tests expect.
+  h.writeSession('session.json', SESSION);
+  serve.child.kill('SIGHUP');
+  await waitFor(async () => (await readings(page, [['keys', 'input']]))[0] === null, 30000, 'the channel gone again');
+  await waitLive(page, 30000);
+  await context.close();
+});
+
 test('tablet portrait: touch targets of 44 px, follow a bus', async () => {
   const { page, context } = await open('/?view=tablet&follow=music', {
     viewport: { width: 820, height: 1180 }, hasTouch: true, isMobile: true, deviceScaleFactor: 1,

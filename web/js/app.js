@@ -319,7 +319,9 @@ export class Dashboard {
     else if (state === 'outdated') text = 'server updated: reload the page';
     else if (state === 'reconnecting') {
       const s = Math.max(0, (this.retryDeadline - now) / 1000);
-      text = `reconnecting (attempt ${this.linkDetail.attempt}, next in ${s.toFixed(1)} s)`;
+      // 1012: the server is taking up an edited session (SIGHUP) and answers again in a moment.
+      const why = this.linkDetail.closeCode === 1012 ? 'session reloading: ' : '';
+      text = `${why}reconnecting (attempt ${this.linkDetail.attempt}, next in ${s.toFixed(1)} s)`;
     } else if (health && health.source_running === false) {
       state = 'offline';
       text = 'audio engine offline';
