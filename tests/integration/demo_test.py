@@ -13,7 +13,6 @@
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -95,8 +94,7 @@ def main():
         log(f"started demo (pid {demo.pid})")
         serve = h.start("serve", [args.headroom, "serve", "--session", args.session, "--jack-server", h.server,
                                   "--listen", "127.0.0.1:0"])
-        jacktest.wait_for(lambda: "listening on" in serve.output(), 20, "serve to listen", serve.output)
-        port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)/", serve.output()).group(1))
+        port = jacktest.listening_port(serve)
 
         snap = wait_all_active(port, 30)
         log(f"{len(taps(snap))} taps active")

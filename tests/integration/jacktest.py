@@ -19,6 +19,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -309,6 +310,26 @@ def wait_for(predicate, timeout, what, details=None):
             return
         time.sleep(0.2)
     raise TestFailure(f"timed out after {timeout} s waiting for {what}" + (f"\n{details()}" if details else ""))
+
+
+_LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/")
+
+
+def listening_port(process, timeout=20, occurrence=1):
+    """The port in the `occurrence`-th "listening on http://127.0.0.1:PORT/" line a `headroom serve`
+    or `hub` started on port 0 logged (a reload logs another); waits for it, fails if it exits."""
+    found = {}
+
+    def done():
+        ports = _LISTENING.findall(process.output())
+        if len(ports) >= occurrence:
+            found["port"] = int(ports[occurrence - 1])
+            return True
+        check(process.alive(), f"{process.name} exited:\n{process.output()[-2000:]}")
+        return False
+
+    wait_for(done, timeout, f"{process.name} to listen", lambda: process.output()[-2000:])
+    return found["port"]
 
 
 class StatisticsLog:

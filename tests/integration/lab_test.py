@@ -11,7 +11,6 @@ exercises; the results CSV lists both runs.
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -21,7 +20,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jacktest  # noqa: E402
-from jacktest import Harness, check, log, wait_for  # noqa: E402
+from jacktest import Harness, check, listening_port, log, wait_for  # noqa: E402
 import wsclient  # noqa: E402
 
 SESSION = {
@@ -41,19 +40,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def listening_port(process, timeout=20):
-    found = {}
-
-    def done():
-        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", process.output())
-        if m:
-            found["port"] = int(m.group(1))
-        return bool(found)
-
-    wait_for(done, timeout, f"{process.name} to listen", lambda: process.output()[-2000:])
-    return found["port"]
 
 
 def main():

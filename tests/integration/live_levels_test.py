@@ -21,12 +21,7 @@ def main():
     args = jacktest.common_arguments(__doc__).parse_args()
     sources = args.generator or args.headroom
     with jacktest.Harness("levels", args.workdir) as h:
-        session_path = session.write(h.workdir)
-        stats_path = os.path.join(h.workdir, "statistics.jsonl")
-        h.start_jackd(48000, 256)
-        h.start("gen", session.generator_argv(sources, h.server))
-        h.start("late", session.generator_argv(sources, h.server, session.LATE, session.LATE_PORTS))
-        serve = h.start("serve", session.serve_argv(args.headroom, h.server, session_path, stats_path))
+        serve, _, stats_path = session.start_metered(h, args.headroom, sources, late=True)
         h.wait_connected(session.CONNECTIONS + session.LATE_CONNECTIONS, timeout=20)
         stats = jacktest.StatisticsLog(stats_path)
         expected = {**session.EXPECTED, **session.EXPECTED_LATE}

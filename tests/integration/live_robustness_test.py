@@ -18,7 +18,6 @@ comes back at another rate and period size, and a clean SIGTERM.
 """
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -94,7 +93,7 @@ def main():
         h.wait_connected(session.CONNECTIONS, timeout=RECONNECT_LIMIT_S + 5)
         log(f"connected {time.monotonic() - ready:.1f} s after jackd was ready")
         log(f"48 kHz / 256: {stats.wait_levels(session.EXPECTED, timeout=30)}")
-        port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)/", serve.output()).group(1))
+        port = jacktest.listening_port(serve)
         client = wsclient.Client(port)
         hello = client.wait_for(lambda m: m["type"] == "hello", 10, "hello")
         check((hello["sample_rate_hz"], hello["period_frames"]) == (48000, 256),

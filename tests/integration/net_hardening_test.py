@@ -35,7 +35,6 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -543,22 +542,8 @@ def main():
     args = jacktest.common_arguments(__doc__).parse_args()
     run = Run()
     with jacktest.Harness("harden", args.workdir) as h:
-        session_path = session.write(h.workdir)
-        stats_path = os.path.join(h.workdir, "statistics.jsonl")
-        h.start_jackd(48000, 256)
-        h.start("gen", session.generator_argv(args.headroom, h.server))
-        serve = h.start("serve", session.serve_argv(args.headroom, h.server, session_path, stats_path))
-        found = {}
-
-        def listening():
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", serve.output())
-            if m:
-                found["port"] = int(m.group(1))
-            jacktest.check(serve.alive(), f"serve exited:\n{serve.output()}")
-            return m is not None
-
-        jacktest.wait_for(listening, 30, "serve to log its port")
-        port = found["port"]
+        serve, _, _ = session.start_metered(h, args.headroom, args.headroom)
+        port = jacktest.listening_port(serve, timeout=30)
         pid = serve.pid
         log(f"serve pid {pid} listens on {port}")
         h.wait_connected(session.CONNECTIONS, timeout=30)

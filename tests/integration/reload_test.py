@@ -14,7 +14,6 @@ WebSocket client on it. Then:
 
 import json
 import os
-import re
 import signal
 import sys
 import time
@@ -25,9 +24,6 @@ import jacktest  # noqa: E402
 import session  # noqa: E402
 import wsclient  # noqa: E402
 from jacktest import check, log  # noqa: E402
-
-LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/")
-
 
 def node_ids(hello):
     return [n["id"] for n in hello["topology"]["nodes"]]
@@ -41,14 +37,9 @@ def main():
     args = jacktest.common_arguments(__doc__).parse_args()
     sources = args.generator or args.headroom
     with jacktest.Harness("reload", args.workdir) as h:
-        session_path = session.write(h.workdir)
-        stats_path = os.path.join(h.workdir, "statistics.jsonl")
-        h.start_jackd(48000, 256)
-        h.start("gen", session.generator_argv(sources, h.server))
-        serve = h.start("serve", session.serve_argv(args.headroom, h.server, session_path, stats_path))
+        serve, session_path, stats_path = session.start_metered(h, args.headroom, sources)
         h.wait_connected(session.CONNECTIONS, timeout=20)
-        jacktest.wait_for(lambda: LISTENING.search(serve.output()), 20, "serve to listen", serve.output)
-        port = int(LISTENING.search(serve.output()).group(1))
+        port = jacktest.listening_port(serve)
         client = wsclient.Client(port)
         hello = client.wait_for(lambda m: m.get("type") == "hello", 10, "hello")
         check("gtr3" not in node_ids(hello), f"unexpected node list {node_ids(hello)}")
@@ -79,9 +70,7 @@ def main():
         serve.signal(signal.SIGHUP)
         jacktest.wait_for(lambda: client.closed is not None, 10, "the client to be closed for the reload")
         check(client.closed == 1012, f"closed with {client.closed}, not 1012 (service restart)")
-        jacktest.wait_for(lambda: len(LISTENING.findall(serve.output())) >= 2, 20, "serve to listen again",
-                          serve.output)
-        again = int(LISTENING.findall(serve.output())[-1])
+        again = jacktest.listening_port(serve, occurrence=2)
         check(again == port, f"reloaded on port {again}, not on {port}")
         client = wsclient.Client(port)
         hello = client.wait_for(lambda m: m.get("type") == "hello", 10, "hello after the reload")

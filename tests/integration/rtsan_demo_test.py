@@ -11,7 +11,6 @@ live, and it must exit 0 on SIGTERM with no "Real-time violation" in its output.
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -56,8 +55,7 @@ def main():
         try:
             serve = h.start("serve", [args.headroom, "serve", "--session", args.session, "--jack-server", h.server,
                                       "--listen", "127.0.0.1:0"])
-            jacktest.wait_for(lambda: "listening on" in serve.output(), 20, "serve to listen", serve.output)
-            port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)/", serve.output()).group(1))
+            port = jacktest.listening_port(serve)
 
             def all_active():
                 try:

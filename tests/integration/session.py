@@ -66,3 +66,17 @@ def serve_argv(headroom, server, session_path, log_path):
     # --listen on port 0: parallel runs (and anything already on 8080) never collide on the HTTP port.
     return [headroom, "serve", "--session", session_path, "--jack-server", server, "--log", log_path,
             "--listen", "127.0.0.1:0"]
+
+
+def start_metered(h, serve_binary, sources, late=False):
+    """Where most JACK tests start: jackd at 48 kHz / 256 frames, the generator (and the late
+    source), and `serve_binary serve` on this session logging to statistics.jsonl.
+    Returns (serve, session_path, stats_path)."""
+    session_path = write(h.workdir)
+    stats_path = os.path.join(h.workdir, "statistics.jsonl")
+    h.start_jackd(48000, 256)
+    h.start("gen", generator_argv(sources, h.server))
+    if late:
+        h.start("late", generator_argv(sources, h.server, LATE, LATE_PORTS))
+    serve = h.start("serve", serve_argv(serve_binary, h.server, session_path, stats_path))
+    return serve, session_path, stats_path
