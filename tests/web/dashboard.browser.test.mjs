@@ -302,3 +302,32 @@ test('wall: a 32-input session on one screen at 1920x1080 and 3840x2160, no scro
   }
   log(`screenshots in ${artifacts}`);
 });
+
+test('wall: a 48-channel session too big for one screen turns pages of whole buses with readable numbers', async () => {
+  const channels = Array.from({ length: 48 }, (_, i) => ({ id: `ch${i}`, bus: `bus${Math.floor(i / 12)}`, taps: { input: ['pg:a'], post_fader: ['pg:a'] } }));
+  const buses = Array.from({ length: 4 }, (_, b) => ({ id: `bus${b}`, label: `Bus ${b}`, channels: 1, to: 'master', taps: { post_fader: ['pg:a'] } }));
+  h.startGenerator('pg', ['a:sine:1000:-18']);
+  const paged = await h.startServe('serve-paged', h.writeSession('paged.json', { name: 'Paged wall', room: 'CI', channels, buses, master: { channels: 1 } }),
+    join(root, 'web'), { clientName: 'paged' });
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
+  await page.goto(`${paged.url}/?view=wall&page_seconds=3`);
+  await waitLive(page);
+  await waitFor(async () => (await readings(page, [['ch0', 'input']]))[0] === `${MINUS}18.0`, 20000, 'page 1 readings');
+  const first = await page.evaluate(() => ({
+    label: document.querySelector('#wall-page')?.textContent,
+    taps: document.querySelectorAll('#diagram g.tap').length,
+    typePx: /** @type {any} */ (window).headroomDashboard.meters.readingFontCssPx(),
+    last: document.querySelectorAll('#diagram [data-node="ch47"]').length,
+  }));
+  log(`paged wall, page 1: ${JSON.stringify(first)}`);
+  assert.match(first.label ?? '', /^page 1 of 2 \u00b7 Bus 0, Bus 1$/);
+  assert.equal(first.last, 0, 'the second page\'s channels are not on the first');
+  assert.ok(first.taps < 48 * 2 + 4, `${first.taps} taps on page 1`);
+  assert.ok(first.typePx >= 12, `numbers in ${first.typePx} px type`);
+  await page.screenshot({ path: join(artifacts, 'wall-paged-1920x1080.png') });
+  await waitFor(async () => /^page 2 of 2/.test(await page.textContent('#wall-page') ?? ''), 10000, 'the page to turn');
+  await waitFor(async () => (await readings(page, [['ch47', 'input']]))[0] === `${MINUS}18.0`, 10000, 'page 2 readings');
+  await context.close();
+  await h.stop(paged.child);
+});

@@ -58,7 +58,8 @@ try {
   const serve = await h.startServe('serve', h.writeSession('bench.json', session), join(root, 'web'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
   const page = await browser.newPage({ viewport: { width: Number(values.width), height: Number(values.height) } });
-  await page.goto(`${serve.url}/?view=${values.view}&rate=60`);
+  // pages=off: the whole 64-channel diagram at once, the worst case (a wall would page it, docs/DASHBOARD.md).
+  await page.goto(`${serve.url}/?view=${values.view}&rate=60&pages=off`);
   await page.waitForFunction(() => document.querySelector('#link')?.getAttribute('data-state') === 'live', null, { timeout: 30000 });
   await page.waitForTimeout(3000); // let the layout settle and every bar get data
   const taps = await page.evaluate(() => document.querySelectorAll('#diagram g.tap').length);

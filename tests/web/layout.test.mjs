@@ -7,6 +7,7 @@ import { computeLayout, followSet } from '../../web/js/layout.js';
 import { computeVerticalLayout } from '../../web/js/verticalLayout.js';
 import { classifyLevel, formatDb, formatGainDb, parseDb } from '../../web/js/format.js';
 import { syntheticTopology } from './syntheticTopology.mjs';
+import { WALL_PAGE_CHANNELS, wallPages } from '../../web/js/views/wall.js';
 
 /** @param {{x: number, y: number, w: number, h: number}} a @param {{x: number, y: number, w: number, h: number}} b */
 const overlap = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -121,4 +122,32 @@ test('levels against the input target (-18..-12 dBFS average, peaks under -6 dBT
   assert.equal(classifyLevel(target, -Infinity, -Infinity, false), 'silent');
   assert.equal(classifyLevel(target, NaN, NaN, false), 'nodata');
   assert.equal(classifyLevel(null, -20, -14, false), 'open');
+});
+
+test('a wall too big for one readable screen is paged by whole buses, every channel once, the master on each page', () => {
+  assert.equal(wallPages(syntheticTopology(32, 4)), null, 'the 32-channel wall fits one page');
+  for (const [numChannels, numBuses] of [[33, 1], [48, 3], [64, 8], [64, 2], [40, 5], [64, 1]]) {
+    const topology = syntheticTopology(numChannels, numBuses);
+    const pages = wallPages(topology);
+    assert.ok(pages && pages.length >= 2, `${numChannels}/${numBuses}: ${pages?.length} pages`);
+    const kind = new Map(topology.nodes.map((n) => [n.id, n]));
+    /** @type {Map<string, number>} */
+    const seen = new Map();
+    for (const page of pages) {
+      assert.ok(page.ids.includes('master'), 'the master is on every page');
+      assert.ok(page.title.length > 0);
+      const channels = page.ids.filter((id) => kind.get(id)?.kind === 'channel');
+      const buses = page.ids.filter((id) => kind.get(id)?.kind === 'bus');
+      // Whole buses, unless one bus alone is bigger than a page.
+      const members = topology.nodes.filter((x) => x.kind === 'channel' && x.destination && x.destination !== 'master');
+      if (members.length / numBuses <= WALL_PAGE_CHANNELS) {
+        for (const bus of buses) {
+          for (const n of topology.nodes.filter((x) => x.destination === bus)) assert.ok(page.ids.includes(n.id), `${n.id} of ${bus}`);
+        }
+      }
+      assert.ok(channels.length <= WALL_PAGE_CHANNELS, `${channels.length} channels on a page`);
+      for (const id of channels) seen.set(id, (seen.get(id) ?? 0) + 1);
+    }
+    for (const n of topology.nodes.filter((x) => x.kind === 'channel')) assert.equal(seen.get(n.id), 1, `${n.id} on one page`);
+  }
 });

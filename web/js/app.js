@@ -15,7 +15,7 @@ import { computeVerticalLayout } from './verticalLayout.js';
 import { desktopView } from './views/desktop.js';
 import { fillFollowPicker, followedNodes, tabletView } from './views/tablet.js';
 import { chooseRateHz, chooseViewName } from './views/view.js';
-import { keepAwake, wallView } from './views/wall.js';
+import { keepAwake, wallPages, wallView } from './views/wall.js';
 import { Viewport } from './viewport.js';
 import { takeToken, storeToken } from './token.js';
 import { setText } from './dom.js';
@@ -79,6 +79,14 @@ export class Dashboard {
     this.selected = null;
     /** @type {string|null} */
     this.follow = params.get('follow');
+    // The wall's pages (views/wall.js) when the session is too big for one readable screen;
+    // ?pages=off shows everything at once, ?page_seconds=N sets how long each page stays.
+    /** @type {{ids: string[], title: string}[]|null} */
+    this.pages = null;
+    this.pageIndex = 0;
+    this.pageSeconds = Math.max(2, Number(params.get('page_seconds')) || 20);
+    /** @type {ReturnType<typeof setInterval>|null} */
+    this.pageTimer = null;
     this.linkState = 'connecting';
     this.linkDetail = { attempt: 0, retryInMs: 0, closeCode: /** @type {number|null} */ (null) };
     this.retryDeadline = 0;
@@ -157,14 +165,33 @@ export class Dashboard {
     fillFollowPicker(/** @type {HTMLSelectElement} */ ($('#follow')), topology, this.follow);
     const master = topology.nodes.find((n) => n.kind === 'master');
     this.masterPanel.setTargets(master?.master_targets ?? null);
+    this.setPages(this.view.name === 'wall' && this.params.get('pages') !== 'off' ? wallPages(topology) : null);
     this.rebuild();
+  }
+
+  /** @param {{ids: string[], title: string}[]|null} pages */
+  setPages(pages) {
+    this.pages = pages;
+    this.pageIndex = 0;
+    if (this.pageTimer !== null) clearInterval(this.pageTimer);
+    this.pageTimer = null;
+    if (pages) {
+      this.pageTimer = setInterval(() => {
+        this.pageIndex = (this.pageIndex + 1) % pages.length;
+        this.rebuild();
+      }, this.pageSeconds * 1000);
+    }
   }
 
   /** Lays the diagram out again (a new topology, a new follow choice). */
   rebuild() {
     const topology = this.topology;
     if (!topology || !this.store) return;
-    const only = followedNodes(topology, this.follow);
+    const page = this.pages ? this.pages[this.pageIndex] : null;
+    const only = page ? page.ids : followedNodes(topology, this.follow);
+    const pageLabel = $('#wall-page');
+    pageLabel.hidden = !page;
+    setText(pageLabel, page && this.pages ? `page ${this.pageIndex + 1} of ${this.pages.length} \u00b7 ${page.title}` : '');
     const rows = topology.nodes.filter((n) => n.kind === 'channel' && (!only || only.includes(n.id))).length;
     // The wall packs rows tighter as the session grows; the type grows relative to the row.
     const compact = this.view.compact && rows > 12;
