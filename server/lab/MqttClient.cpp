@@ -114,7 +114,9 @@ MqttClient::MqttClient(MqttSettings settings, LogFunction log) : settings_(std::
     mosquitto_connect_callback_set(mosq_, &MqttClient::onConnectThunk);
     mosquitto_disconnect_callback_set(mosq_, &MqttClient::onDisconnectThunk);
     mosquitto_message_callback_set(mosq_, &MqttClient::onMessageThunk);
-    mosquitto_log_callback_set(mosq_, &MqttClient::onLogThunk);
+    // Only TLS failures need the library's words (OpenSSL's reason); with a log callback set it
+    // formats a line for every packet sent and received, so plain MQTT goes without.
+    if (endpoint_.tls) mosquitto_log_callback_set(mosq_, &MqttClient::onLogThunk);
 }
 
 MqttClient::~MqttClient()

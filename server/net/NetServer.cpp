@@ -78,7 +78,7 @@ struct NetServer::Impl
             if (number == SIGHUP)
             {
                 context.log("SIGHUP: reading the config and the session again");
-                if (!reloadCheck || !reloadCheck())
+                if (!reloadCheck()) // SIGHUP is only listened for when there is a check
                 {
                     awaitSignal();
                     return;
