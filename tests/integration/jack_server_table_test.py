@@ -21,17 +21,17 @@ def main():
     with jacktest.Harness("table", args.workdir) as h:
         h.start_jackd(48000, 1024)
         live = (h.server, h.jackd.pid)
-        check(live in jacktest._server_table_rows(), f"the running server is not in JACK's table: "
-                                                     f"{jacktest._server_table_rows()}")
+        check(live in jacktest.server_table_rows(), f"the running server is not in JACK's table: "
+                                                     f"{jacktest.server_table_rows()}")
         check(live not in jacktest.dead_servers(), "a running server was read as dead")
         jacktest.reclaim_dead_servers(h.env)
-        check(live in jacktest._server_table_rows(), "reclaiming took a running server's row")
+        check(live in jacktest.server_table_rows(), "reclaiming took a running server's row")
 
         h.kill_jackd()
         check(live in jacktest.dead_servers(), f"the killed server's row was not read as dead: "
-                                               f"{jacktest._server_table_rows()}")
+                                               f"{jacktest.server_table_rows()}")
         jacktest.reclaim_dead_servers(h.env)
-        rows = jacktest._server_table_rows()
+        rows = jacktest.server_table_rows()
         check(all(name != h.server for name, _ in rows), f"the killed server's row is still there: {rows}")
         log(f"a killed server's row was read as dead and given back; rows now: {rows}")
 

@@ -107,7 +107,17 @@ _JACK_MAX_SERVERS = 8  # jack2 common/shm.h MAX_SERVERS
 _JACK_TABLE_FIRST_ROW = 24  # after magic, protocol, type, size, hdr_len, entry_len (uint32 each)
 
 
-def _server_table_rows():
+def remove_server_files(name):
+    """kill -9 leaves a server's semaphores and segments in /dev/shm; they carry its name."""
+    for entry in os.listdir("/dev/shm"):
+        if name in entry:
+            try:
+                os.unlink(os.path.join("/dev/shm", entry))
+            except OSError:
+                pass
+
+
+def server_table_rows():
     """This user's rows of JACK's server table: [(server name, pid)].
 
     A row is a pid (int32) and "jack-<uid>:<server name>:"; the row size follows from hdr_len."""
@@ -136,7 +146,7 @@ def _server_table_rows():
 def dead_servers():
     """This user's servers in JACK's table whose process is gone: [(name, pid)]."""
     dead = []
-    for name, pid in _server_table_rows():
+    for name, pid in server_table_rows():
         try:
             os.kill(pid, 0)  # alive (or a reused pid: jackd would refuse that name too)
         except ProcessLookupError:
@@ -157,7 +167,7 @@ def reclaim_dead_servers(env, keep=()):
         jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "1024"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                                  preexec_fn=_die_with_parent)
-        while ((name, pid) in _server_table_rows() and jackd.poll() is None
+        while ((name, pid) in server_table_rows() and jackd.poll() is None
                and time.monotonic() - started < 10):
             time.sleep(0.05)
         jackd.send_signal(signal.SIGTERM)
@@ -166,13 +176,8 @@ def reclaim_dead_servers(env, keep=()):
         except subprocess.TimeoutExpired:
             jackd.kill()
             jackd.wait()
-        for entry in os.listdir("/dev/shm"):
-            if name in entry:
-                try:
-                    os.unlink(os.path.join("/dev/shm", entry))
-                except OSError:
-                    pass
-        freed = all(row_name != name for row_name, _ in _server_table_rows())
+        remove_server_files(name)
+        freed = all(row_name != name for row_name, _ in server_table_rows())
         log(f"JACK's server table: {'reclaimed' if freed else 'could not reclaim'} the row of '{name}' "
             f"(pid {pid}, no longer running) in {time.monotonic() - started:.1f} s")
 
@@ -209,7 +214,7 @@ class Harness:
                 p.stop(timeout=3.0)
         for p in reversed(servers):
             p.stop(timeout=10.0)
-        self._remove_shm()
+        remove_server_files(self.server)
         if exc_type is TestFailure:
             self._print_output_tails()
         return False
@@ -246,16 +251,7 @@ class Harness:
         log(f"killing jackd (pid {self.jackd.pid}) with SIGKILL")
         self.jackd.popen.kill()
         self.jackd.wait(10)
-        self._remove_shm()
-
-    def _remove_shm(self):
-        # kill -9 leaves the server's semaphores and segments behind; they carry its name.
-        for entry in os.listdir("/dev/shm"):
-            if self.server in entry:
-                try:
-                    os.unlink(os.path.join("/dev/shm", entry))
-                except OSError:
-                    pass
+        remove_server_files(self.server)
 
     # ---- JACK tools ------------------------------------------------------------------------------
 
@@ -382,7 +378,7 @@ class StatisticsLog:
             for line in self.new_lines():
                 seconds = line.get("audio_seconds")
                 if isinstance(seconds, (int, float)):
-                    first_audio = seconds if first_audio is None or seconds < first_audio else first_audio
+                    first_audio = seconds if first_audio is None else min(first_audio, seconds)
                     audio = seconds
                 count = line.get("xruns")
                 disturbed = False

@@ -20,12 +20,13 @@
 
 #include "tests/support/RunProcess.h"
 #include "tests/support/SoundFiles.h"
+#include "tests/support/TestCertificates.h"
 
 // The room publisher's and the hub's MQTT client against a broker secured the way docs/LAB.md
-// tells a site to run one: TLS (the broker's certificate signed by the site's own CA) and
-// username/password, no anonymous access. Everything is generated here (a CA, the broker's
-// certificate for 127.0.0.1, a password file) and a private Mosquitto listens on a free loopback
-// port. Skips when mosquitto, mosquitto_passwd or openssl is missing (CI installs them).
+// tells a site to run one: TLS and username/password, no anonymous access. Everything is generated
+// here (the broker's certificate for 127.0.0.1, which the rooms trust, another one they do not, a
+// password file) and a private Mosquitto listens on a free loopback port. Skips when mosquitto,
+// mosquitto_passwd or openssl is missing (CI installs them).
 namespace headroom::server::lab
 {
 namespace
@@ -68,32 +69,24 @@ void run(const std::string& command)
     if (r.exitCode != 0) throw std::runtime_error(command + " failed: " + r.output);
 }
 
-// A CA, a broker certificate for IP 127.0.0.1 signed by it, an unrelated CA, a password file, and
-// Mosquitto with TLS 1.2+ and no anonymous clients.
+// The broker's certificate for IP 127.0.0.1, an unrelated one, a password file, and Mosquitto
+// with TLS 1.2+ and no anonymous clients.
 class SecuredBroker
 {
 public:
     SecuredBroker() : port_(freeLoopbackPort())
     {
         const std::string d = dir_.file("");
-        const auto newCa = [&](const std::string& name)
-        {
-            run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=" + name +
-                " -keyout " + d + name + ".key -out " + d + name + ".crt");
-        };
-        newCa("site-ca");
-        newCa("other-ca");
-        test::writeTextFile(d + "broker.ext", "subjectAltName=IP:127.0.0.1\n");
-        run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 -keyout " + d +
-            "broker.key -out " + d + "broker.csr");
-        run("openssl x509 -req -days 2 -in " + d + "broker.csr -CA " + d + "site-ca.crt -CAkey " + d +
-            "site-ca.key -CAcreateserial -extfile " + d + "broker.ext -out " + d + "broker.crt");
+        // The broker's certificate is its own authority ("site-ca.crt" for the rooms); "other-ca"
+        // is one the broker's certificate does not come from.
+        for (const std::string name : {"site-ca", "other-ca"})
+            if (!test::makeSelfSignedCertificate(d + name + ".crt", d + name + ".key"))
+                throw std::runtime_error("openssl could not make " + name);
         run("mosquitto_passwd -c -b " + d + "passwords room1 correct-horse");
         test::writeTextFile(d + "mosquitto.conf", "listener " + std::to_string(port_) +
                                                       " 127.0.0.1\n"
-                                                      "cafile " + d + "site-ca.crt\n"
-                                                      "certfile " + d + "broker.crt\n"
-                                                      "keyfile " + d + "broker.key\n"
+                                                      "certfile " + d + "site-ca.crt\n"
+                                                      "keyfile " + d + "site-ca.key\n"
                                                       "tls_version tlsv1.2\n"
                                                       "password_file " + d + "passwords\n"
                                                       "allow_anonymous false\n"

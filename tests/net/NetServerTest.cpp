@@ -37,6 +37,7 @@
 #include "server/audio/RealtimeMeter.h"
 #include "server/engine/EngineWorker.h"
 #include "server/net/ProtocolAdapter.h"
+#include "tests/support/TestCertificates.h"
 #include "tests/support/TestSignals.h"
 
 using namespace headroom;
@@ -894,12 +895,9 @@ const TestCert& testCert()
         t.cert = (dir / "cert.pem").string();
         t.key = (dir / "key.pem").string();
         t.otherKey = (dir / "other-key.pem").string();
-        const std::string req = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                                "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
-                                t.key + "' -out '" + t.cert + "' >/dev/null 2>&1";
         const std::string other = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out '" +
                                   t.otherKey + "' >/dev/null 2>&1";
-        t.ok = std::system(req.c_str()) == 0 && std::system(other.c_str()) == 0;
+        t.ok = test::makeSelfSignedCertificate(t.cert, t.key) && std::system(other.c_str()) == 0;
         return t;
     }();
     return made;
