@@ -11,6 +11,7 @@ import { computeLayout } from './layout.js';
 import { MasterPanel } from './masterPanel.js';
 import { MeterStore } from './meterStore.js';
 import { MeterCanvas } from './meters.js';
+import { CLOSE_CODES } from './protocol.js';
 import { computeVerticalLayout } from './verticalLayout.js';
 import { desktopView } from './views/desktop.js';
 import { fillFollowPicker, followedNodes, tabletView } from './views/tablet.js';
@@ -191,7 +192,7 @@ export class Dashboard {
     const only = page ? page.ids : followedNodes(topology, this.follow);
     const pageLabel = $('#wall-page');
     pageLabel.hidden = !page;
-    setText(pageLabel, page && this.pages ? `page ${this.pageIndex + 1} of ${this.pages.length} \u00b7 ${page.title}` : '');
+    setText(pageLabel, page ? `page ${this.pageIndex + 1} of ${this.pages?.length} \u00b7 ${page.title}` : '');
     const rows = topology.nodes.filter((n) => n.kind === 'channel' && (!only || only.includes(n.id))).length;
     // The wall packs rows tighter as the session grows; the type grows relative to the row.
     const compact = this.view.compact && rows > 12;
@@ -346,8 +347,8 @@ export class Dashboard {
     else if (state === 'outdated') text = 'server updated: reload the page';
     else if (state === 'reconnecting') {
       const s = Math.max(0, (this.retryDeadline - now) / 1000);
-      // 1012: the server is taking up an edited session (SIGHUP) and answers again in a moment.
-      const why = this.linkDetail.closeCode === 1012 ? 'session reloading: ' : '';
+      // The server is taking up an edited session (SIGHUP) and answers again in a moment.
+      const why = this.linkDetail.closeCode === CLOSE_CODES.serviceRestart ? 'session reloading: ' : '';
       text = `${why}reconnecting (attempt ${this.linkDetail.attempt}, next in ${s.toFixed(1)} s)`;
     } else if (health && health.source_running === false) {
       state = 'offline';

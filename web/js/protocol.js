@@ -13,6 +13,9 @@ export const SUBPROTOCOL = 'headroom.v1';
 export const HEADER_BYTES = 32;
 export const RANGE_BYTES = 8;
 
+/** WebSocket close codes the server uses (PROTOCOL.md §2; proto/Protocol.h close_codes). */
+export const CLOSE_CODES = Object.freeze({ goingAway: 1001, policy: 1008, tooBig: 1009, serviceRestart: 1012, stalled: 4000 });
+
 /** Header flag bits (u16 at offset 2). */
 export const FRAME_FLAGS = Object.freeze({ merged: 1, xrun: 2, stale: 4, dropped: 8 });
 
