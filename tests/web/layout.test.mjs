@@ -122,6 +122,11 @@ test('levels against the input target (-18..-12 dBFS average, peaks under -6 dBT
   assert.equal(classifyLevel(target, -Infinity, -Infinity, false), 'silent');
   assert.equal(classifyLevel(target, NaN, NaN, false), 'nodata');
   assert.equal(classifyLevel(null, -20, -14, false), 'open');
+  // Judged as shown: -18.04 reads "-18.0" and is in range; -18.06 reads "-18.1" and is quiet.
+  assert.equal(classifyLevel(target, -18.04, -15, false), 'in-range');
+  assert.equal(classifyLevel(target, -18.06, -15, false), 'quiet');
+  assert.equal(classifyLevel(target, -11.96, -8, false), 'in-range');
+  assert.equal(classifyLevel(target, -11.94, -8, false), 'hot');
 });
 
 test('a wall too big for one readable screen is paged by whole buses, every channel once, the master on each page', () => {

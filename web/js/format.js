@@ -60,11 +60,14 @@ export function classifyLevel(target, rmsDb, peakDb, clipping) {
   if (Number.isNaN(rmsDb)) return 'nodata';
   if (!(rmsDb > SILENCE_FLOOR_DBFS)) return 'silent';
   if (!target) return 'open';
+  // The average is judged as the number next to it shows it (formatDb, 0.1 dB): a tap reading
+  // -18.0 against a -18 dBFS floor is in range, never "quiet" because it was -18.04.
+  const shown = Math.round(rmsDb * 10) / 10;
   const peakMax = target.peak_max_dbtp;
   const avgMax = target.average_max_dbfs;
   const avgMin = target.average_min_dbfs;
-  if ((typeof peakMax === 'number' && peakDb > peakMax) || (typeof avgMax === 'number' && rmsDb > avgMax)) return 'hot';
-  if (typeof avgMin === 'number' && rmsDb < avgMin) return 'quiet';
+  if ((typeof peakMax === 'number' && peakDb > peakMax) || (typeof avgMax === 'number' && shown > avgMax)) return 'hot';
+  if (typeof avgMin === 'number' && shown < avgMin) return 'quiet';
   return 'in-range';
 }
 
